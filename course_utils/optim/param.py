@@ -1,0 +1,110 @@
+"""How the image is represented: raw pixels, a Fourier spectrum, decorrelated colour.
+
+Every parameterization is a small ``nn.Module`` whose ``forward()`` returns a batch of
+RGB images in [0, 1] with shape (batch, 3, size, size); its parameters are what the
+optimizer changes.
+"""
+import math
+from typing import Optional
+
+import torch
+from torch import nn
+
+# Square root of the colour covariance of natural images (ImageNet), from its SVD.
+# Multiplying by it turns independent "decorrelated" channels into realistic RGB.
+COLOR_SQRT_COV = torch.tensor([[0.26, 0.09, 0.02],
+                               [0.27, 0.00, -0.05],
+                               [0.27, -0.09, 0.03]])
+COLOR_SQRT_COV_NORMALIZED = COLOR_SQRT_COV / COLOR_SQRT_COV.norm(dim=0).max()
+
+
+def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
+    if seed is None:
+        return None
+    return torch.Generator().manual_seed(int(seed))
+
+
+class PixelImage(nn.Module):
+    """Raw pixels, optimised directly and clamped to [0, 1] (the naive baseline)."""
+
+    def __init__(self, size: int, batch: int = 1, seed: Optional[int] = None,
+                 init: Optional[torch.Tensor] = None):
+        super().__init__()
+        if init is None:
+            init = torch.rand(batch, 3, size, size, generator=_generator(seed)) * 0.2 + 0.4
+        self.pixels = nn.Parameter(init.clone().float())
+
+    def forward(self) -> torch.Tensor:
+        return self.pixels.clamp(0, 1)
+
+
+def fft_frequencies(h: int, w: int) -> torch.Tensor:
+    """Radial frequency (cycles per pixel) of each coefficient of ``rfft2`` on (h, w)."""
+    fy = torch.fft.fftfreq(h)[:, None]
+    fx = torch.fft.rfftfreq(w)[None, :]
+    return torch.sqrt(fx * fx + fy * fy)
+
+
+class FourierImage(nn.Module):
+    """An image whose parameters are its Fourier coefficients, scaled by 1/frequency.
+
+    Scaling makes every frequency equally easy to change, so gradient steps no longer
+    favour high-frequency noise (the "spectrum" prior). With ``decorrelate`` the three
+    channels are decorrelated colour rather than RGB. The output goes through a sigmoid
+    (or a clamp for ``decorrelate=False, sigmoid=False``) to stay in [0, 1].
+    """
+
+    def __init__(self, size: int, batch: int = 1, decorrelate: bool = True,
+                 sd: float = 0.01, decay_power: float = 1.0, seed: Optional[int] = None):
+        super().__init__()
+        self.size, self.decorrelate = size, decorrelate
+        freqs = fft_frequencies(size, size)
+        scale = 1.0 / torch.maximum(freqs, torch.tensor(1.0 / size)) ** decay_power
+        self.register_buffer("scale", (scale * size)[None, None, :, :, None])
+        shape = (batch, 3) + tuple(freqs.shape) + (2,)
+        self.spectrum = nn.Parameter(torch.randn(shape, generator=_generator(seed)) * sd)
+
+    def forward(self) -> torch.Tensor:
+        coeffs = torch.view_as_complex(self.spectrum * self.scale)
+        image = torch.fft.irfft2(coeffs, s=(self.size, self.size), norm="ortho") / 4.0
+        if self.decorrelate:
+            image = decorrelated_to_rgb(image)
+        return torch.sigmoid(image)
+
+
+class DecorrelatedPixelImage(nn.Module):
+    """Pixels in decorrelated colour space, squashed by a sigmoid (no spectrum prior)."""
+
+    def __init__(self, size: int, batch: int = 1, sd: float = 0.01, seed: Optional[int] = None):
+        super().__init__()
+        self.pixels = nn.Parameter(torch.randn(batch, 3, size, size,
+                                               generator=_generator(seed)) * sd)
+
+    def forward(self) -> torch.Tensor:
+        return torch.sigmoid(decorrelated_to_rgb(self.pixels))
+
+
+def decorrelated_to_rgb(x: torch.Tensor) -> torch.Tensor:
+    """Map (N, 3, H, W) decorrelated colour channels to RGB (before squashing)."""
+    matrix = COLOR_SQRT_COV_NORMALIZED.to(x)
+    return torch.einsum("nchw,dc->ndhw", x, matrix)
+
+
+def rgb_to_decorrelated(x: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`decorrelated_to_rgb`."""
+    matrix = torch.linalg.inv(COLOR_SQRT_COV_NORMALIZED.double()).to(x)
+    return torch.einsum("nchw,dc->ndhw", x, matrix)
+
+
+def image(size: int, batch: int = 1, fft: bool = True, decorrelate: bool = True,
+          seed: Optional[int] = None, sd: float = 0.01) -> nn.Module:
+    """Pick a parameterization the way Lucid does: ``fft`` and ``decorrelate`` switches."""
+    if not isinstance(size, int) or size < 8:
+        from ..errors import CourseError
+
+        raise CourseError(f"Image size must be an integer of at least 8 pixels, got {size!r}.")
+    if fft:
+        return FourierImage(size, batch, decorrelate=decorrelate, sd=sd, seed=seed)
+    if decorrelate:
+        return DecorrelatedPixelImage(size, batch, sd=sd, seed=seed)
+    return PixelImage(size, batch, seed=seed)

@@ -1,0 +1,133 @@
+"""Random transforms that make a visualization robust, in pure torch.
+
+Small, separate transforms (``pad``, ``jitter``, ``random_scale``, ``random_rotate``)
+are easy to read and to ablate one at a time. ``RandomAffine`` does pad + jitter +
+scale + rotate (+ resizing to the model's input size) as a single ``grid_sample``,
+which is what the renderer uses by default because it is several times cheaper.
+"""
+import math
+from typing import Callable, List, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+
+Transform = Callable[[torch.Tensor], torch.Tensor]
+
+
+def compose(transforms: Sequence[Transform]) -> Transform:
+    """Apply ``transforms`` left to right."""
+    transforms = list(transforms)
+
+    def apply(x: torch.Tensor) -> torch.Tensor:
+        for t in transforms:
+            x = t(x)
+        return x
+
+    return apply
+
+
+def pad(width: int, value: float = 0.5) -> Transform:
+    """Pad every side by ``width`` pixels of a constant grey."""
+    return lambda x: F.pad(x, (width,) * 4, mode="constant", value=value)
+
+
+def jitter(max_shift: int, generator: Optional[torch.Generator] = None) -> Transform:
+    """Random crop that shifts the image by up to ``max_shift`` pixels (size shrinks by it)."""
+    def apply(x: torch.Tensor) -> torch.Tensor:
+        dx, dy = torch.randint(0, max_shift + 1, (2,), generator=generator).tolist()
+        h, w = x.shape[-2:]
+        return x[..., dy:dy + h - max_shift, dx:dx + w - max_shift]
+
+    return apply
+
+
+def random_scale(scales: Sequence[float], generator: Optional[torch.Generator] = None
+                 ) -> Transform:
+    """Resize by a factor drawn from ``scales``."""
+    scales = list(scales)
+
+    def apply(x: torch.Tensor) -> torch.Tensor:
+        s = scales[int(torch.randint(len(scales), (1,), generator=generator))]
+        h, w = x.shape[-2:]
+        size = (max(1, round(h * s)), max(1, round(w * s)))
+        return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+
+    return apply
+
+
+def rotation_matrix(angles_deg: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+    """(N, 2, 2) matrices that rotate by ``angles_deg`` and zoom *out* by ``scales``."""
+    theta = angles_deg * math.pi / 180
+    cos, sin = torch.cos(theta) / scales, torch.sin(theta) / scales
+    return torch.stack([torch.stack([cos, -sin], -1), torch.stack([sin, cos], -1)], -2)
+
+
+def random_rotate(angles: Sequence[float], generator: Optional[torch.Generator] = None,
+                  fill: float = 0.5) -> Transform:
+    """Rotate about the centre by an angle (degrees) drawn from ``angles``."""
+    angles = list(angles)
+
+    def apply(x: torch.Tensor) -> torch.Tensor:
+        a = angles[int(torch.randint(len(angles), (1,), generator=generator))]
+        n = x.shape[0]
+        m = rotation_matrix(torch.full((n,), float(a)), torch.ones(n))
+        theta = torch.cat([m, torch.zeros(n, 2, 1)], -1).to(x)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x - fill, grid, mode="bilinear", padding_mode="zeros",
+                             align_corners=False) + fill
+
+    return apply
+
+
+def standard_transforms(generator: Optional[torch.Generator] = None) -> List[Transform]:
+    """Lucid's recipe as separate steps: pad 12, jitter 8, scale ±10 %, rotate ±10°, jitter 4."""
+    return [pad(12), jitter(8, generator),
+            random_scale([1 + (i - 5) / 50 for i in range(11)], generator),
+            random_rotate(list(range(-10, 11)) + [0] * 5, generator), jitter(4, generator)]
+
+
+class RandomAffine:
+    """Pad, jitter, scale and rotate in one ``grid_sample`` call, optionally resizing.
+
+    The output is ``out_size`` pixels square (the input size when ``None``). The
+    sampled window covers the image plus ``pad`` pixels of grey on each side, shrunk
+    by the total ``jitter``, then randomly shifted, scaled and rotated; every image in
+    a batch gets its own random draw.
+    """
+
+    def __init__(self, pad: int = 12, jitter: int = 12, scale: float = 0.1,
+                 degrees: float = 10.0, out_size: Optional[int] = None, fill: float = 0.5,
+                 generator: Optional[torch.Generator] = None):
+        self.pad, self.jitter, self.scale, self.degrees = pad, jitter, scale, degrees
+        self.out_size, self.fill, self.generator = out_size, fill, generator
+
+    def _uniform(self, n: int, bound: float) -> torch.Tensor:
+        return (torch.rand(n, generator=self.generator) * 2 - 1) * bound
+
+    def matrices(self, n: int, size: int) -> torch.Tensor:
+        """(n, 2, 3) affine matrices in normalized coordinates, as ``affine_grid`` wants."""
+        window = (size + 2 * self.pad - self.jitter) / size  # seen extent / image extent
+        scales = 1 + self._uniform(n, self.scale)
+        angles = self._uniform(n, self.degrees)
+        linear = rotation_matrix(angles, scales) * window
+        shift = torch.stack([self._uniform(n, self.jitter / 2), self._uniform(n, self.jitter / 2)],
+                            -1) * (2.0 / size)
+        return torch.cat([linear, shift[..., None]], -1)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, _ = x.shape
+        out = self.out_size or h
+        theta = self.matrices(n, h).to(x)
+        grid = F.affine_grid(theta, [n, c, out, out], align_corners=False)
+        return F.grid_sample(x - self.fill, grid, mode="bilinear", padding_mode="zeros",
+                             align_corners=False) + self.fill
+
+
+def resize(size: int) -> Transform:
+    """Bilinear resize to ``size`` pixels square (a no-op when already that size)."""
+    def apply(x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] == size and x.shape[-2] == size:
+            return x
+        return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+
+    return apply
