@@ -177,10 +177,30 @@ def _inceptionv1(device, download: bool = True) -> CourseModel:
 
 
 def _finish(name, net, preprocess, input_size, stages) -> CourseModel:
-    layers, spatial = _survey_layers(net, preprocess, input_size)
-    return CourseModel(name=name, module=net, preprocess=preprocess, input_size=input_size,
-                       labels=imagenet_labels(), stages=stages, layers=layers,
-                       spatial=spatial)
+    return wrap_module(net, name=name, preprocess=preprocess, input_size=input_size,
+                       labels=imagenet_labels(), stages=stages)
+
+
+def wrap_module(module: nn.Module, name: str = "custom", preprocess=None,
+                input_size: int = 224, labels: Optional[List[str]] = None,
+                stages: Optional[Dict[str, str]] = None) -> CourseModel:
+    """Describe any image network as a ``CourseModel`` (your own CNN, a random-weight
+    copy, a tiny test model). The module is put in eval mode with frozen weights."""
+    module = _freeze(module, next(module.parameters()).device)
+    preprocess = preprocess or (lambda x: x)
+    layers, spatial = _survey_layers(module, preprocess, input_size)
+    stages = dict(stages or {})
+    for stage, layer in stages.items():
+        if layer not in layers:
+            raise unknown_layer_error(layer, list(layers))
+    if labels is None:
+        with torch.no_grad():
+            out = module(preprocess(torch.zeros(1, 3, input_size, input_size,
+                                                device=next(module.parameters()).device)))
+        labels = [f"class {i}" for i in range(out.shape[-1])]
+    return CourseModel(name=name, module=module, preprocess=preprocess,
+                       input_size=input_size, labels=list(labels), stages=stages,
+                       layers=layers, spatial=spatial)
 
 
 def inception_weights_path() -> str:

@@ -158,7 +158,8 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
            param: Optional[nn.Module] = None, transforms: TransformSpec = "standard",
            lr: float = 0.05, seed: Optional[int] = 0, snapshots: Sequence[int] = (),
            input_size: Optional[int] = None, progress: bool = True,
-           stop_early: bool = True, regularizer: Optional[Callable] = None) -> Render:
+           stop_early: bool = True, regularizer: Optional[Callable] = None,
+           callback: Optional[Callable] = None) -> Render:
     """Optimize an image so that ``objective`` is as large as possible.
 
     model: a ``CourseModel`` (see ``course_utils.models.load_model``).
@@ -170,6 +171,8 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
         like Lucent, which upsamples small images to 224 px).
     snapshots: steps at which to keep a copy of the image. regularizer: a function of the
         image batch returning a penalty per image (subtracted from the score).
+    callback: ``callback(step, param)`` runs after each update, without gradients (for
+        blurring or clipping the parameters every few steps).
     """
     objective = obj.parse(objective)
     validate(model, objective)
@@ -210,6 +213,9 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
                                       "Lower the learning rate or add a regularizer.")
                 (-score.sum()).backward()
                 optimizer.step()
+                if callback is not None:
+                    with torch.no_grad():
+                        callback(step, param)
                 history.append(score.detach().float().cpu().numpy())
         except KeyboardInterrupt:
             interrupted = True
