@@ -10,4 +10,16 @@ from .config import fast_mode
 from .errors import CourseError
 from .models import CourseModel, load_model
 
-__all__ = ["__version__", "fast_mode", "CourseError", "CourseModel", "load_model"]
+
+
+def require(minimum: str) -> None:
+    """Fail early, with the fix, when the installed package is older than ``minimum``."""
+    have = tuple(int(p) for p in __version__.split(".")[:3])
+    need = tuple(int(p) for p in minimum.split(".")[:3])
+    if have[:len(need)] < need:
+        raise ImportError(f"This notebook needs course_utils >= {minimum}, but {__version__} "
+                          "is installed. Update it: pip install -U -e . (from the repository) "
+                          "or restart the Colab runtime and run the setup cell again.")
+
+
+__all__ = ["require", "__version__", "fast_mode", "CourseError", "CourseModel", "load_model"]
