@@ -60,7 +60,7 @@ class FourierImage(nn.Module):
         self.size, self.decorrelate = size, decorrelate
         freqs = fft_frequencies(size, size)
         scale = 1.0 / torch.maximum(freqs, torch.tensor(1.0 / size)) ** decay_power
-        self.register_buffer("scale", (scale * size)[None, None, :, :, None])
+        self.register_buffer("scale", scale[None, None, :, :, None])
         shape = (batch, 3) + tuple(freqs.shape) + (2,)
         self.spectrum = nn.Parameter(torch.randn(shape, generator=_generator(seed)) * sd)
 

@@ -1,0 +1,134 @@
+"""Command line for instructors: pre-render posters and galleries.
+
+    python -m course_utils poster --model efficientnet_lite0 --layers early,mid,late \\
+        --channels 0,5,9 --steps 256 --size 128 --out poster.png --json
+    python -m course_utils gallery --layer mid --channels 0-9 --out gallery.png
+    python -m course_utils layers --model efficientnet_lite0
+"""
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+from .errors import CourseError
+
+
+def _channels(text: str) -> List[int]:
+    """'0,5,9' or '0-9' or '0-3,7' → a list of channel indices."""
+    out = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1)
+                out.extend(range(int(lo), int(hi) + 1))
+            elif part:
+                out.append(int(part))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a channel list; use e.g. 0,5,9 or 0-9") from None
+    if not out:
+        raise argparse.ArgumentTypeError("give at least one channel, e.g. 0,5,9")
+    return out
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
+
+
+def _size(text: str) -> int:
+    value = _positive(text)
+    if value < 16:
+        raise argparse.ArgumentTypeError(f"size {value} is too small; use 16 pixels or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_utils",
+                                     description="Pre-render feature visualizations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument("--model", default="auto",
+                       help="efficientnet_lite0, inceptionv1 or auto (default)")
+        p.add_argument("--steps", type=_positive, default=256, help="optimization steps")
+        p.add_argument("--size", type=_size, default=128, help="image side in pixels")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--out", required=True, help="PNG file to write")
+        p.add_argument("--json", action="store_true",
+                       help="print one JSON object per image, one per line")
+        p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+    poster = sub.add_parser("poster", help="layers × channels grid")
+    poster.add_argument("--layers", default="early,mid,late",
+                        help="comma-separated stage names or layer names")
+    poster.add_argument("--channels", type=_channels, default=[0, 5, 9])
+    common(poster)
+
+    gallery = sub.add_parser("gallery", help="several channels of one layer")
+    gallery.add_argument("--layer", default="mid", help="stage name or layer name")
+    gallery.add_argument("--channels", type=_channels, default=list(range(10)))
+    common(gallery)
+
+    layers = sub.add_parser("layers", help="list a model's stages and hookable layers")
+    layers.add_argument("--model", default="auto")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except CourseError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from .models import load_model
+
+    model = load_model(args.model, verbose=True)
+    if args.command == "layers":
+        print(model.describe())
+        for name, count in model.layers.items():
+            print(f"{name}\t{count}")
+        return 0
+
+    from . import plotting
+    from .poster import render_poster
+
+    layers = [s.strip() for s in args.layers.split(",")] if args.command == "poster" \
+        else [args.layer]
+    cells = render_poster(model, layers, args.channels, steps=args.steps, size=args.size,
+                          seed=args.seed, progress=not args.no_progress)
+    images = {(cell.layer, cell.channel): cell.image for cell in cells}
+    values = {(cell.layer, cell.channel): cell.activation_end for cell in cells}
+    rows = list(dict.fromkeys(cell.layer for cell in cells))
+    labels = [f"{model.resolve(n)} ({n})" if n in model.stages else n for n in layers]
+    title = f"{model.name}: {args.steps} steps, {args.size}px"
+    if args.command == "poster":
+        fig = plotting.poster(images, rows, args.channels, row_labels=labels, values=values,
+                              title=title, save=args.out)
+    else:
+        fig = plotting.gallery([c.image for c in cells],
+                               [f"ch {c.channel} ({c.activation_end:.1f})" for c in cells],
+                               suptitle=f"{labels[0]} — {title}", save=args.out)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    if args.json:
+        for cell in cells:
+            print(json.dumps(cell.as_dict()), flush=True)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,50 @@
+"""Render a layers × channels poster: one batched render per layer."""
+from dataclasses import dataclass
+from typing import List, Sequence
+
+import torch
+
+from .optim import evaluate, render_channels
+from .optim.objectives import channel
+
+
+@dataclass
+class PosterCell:
+    """One cell of a poster and the numbers that show the optimization worked."""
+
+    layer: str
+    stage: str
+    channel: int
+    image: torch.Tensor
+    activation_start: float
+    activation_end: float
+    activation_random: float
+
+    def as_dict(self) -> dict:
+        return {"layer": self.layer, "stage": self.stage, "channel": self.channel,
+                "activation_start": round(self.activation_start, 4),
+                "activation_end": round(self.activation_end, 4),
+                "activation_random": round(self.activation_random, 4)}
+
+
+def render_poster(model, layers: Sequence[str], channels: Sequence[int], steps: int = 256,
+                  size: int = 128, seed: int = 0, progress: bool = True) -> List[PosterCell]:
+    """Visualize every (layer, channel) pair; layers may be stage names or layer names."""
+    for name in layers:  # validate everything before the first render
+        for c in channels:
+            model.check_channel(name, c)
+    generator = torch.Generator().manual_seed(seed)
+    cells = []
+    for name in layers:
+        real = model.resolve(name)
+        result = render_channels(model, name, channels, steps=steps, size=size, seed=seed,
+                                 snapshots=(0,), progress=progress)
+        noise = torch.rand(len(channels), 3, size, size, generator=generator)
+        for i, c in enumerate(channels):
+            objective = channel(name, c)
+            start = evaluate(model, objective, result.snapshots[0][i:i + 1])[0]
+            rand = evaluate(model, objective, noise[i:i + 1])[0]
+            cells.append(PosterCell(real, name if name in model.stages else "", c,
+                                    result.images[i], float(start),
+                                    float(result.activation[i]), float(rand)))
+    return cells
