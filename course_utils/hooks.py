@@ -54,3 +54,19 @@ def capture(model: nn.Module, layers: Union[str, Iterable[str]], detach: bool = 
     finally:
         for handle in handles:
             handle.remove()
+
+
+@contextmanager
+def removing_new_hooks(model: nn.Module) -> Iterator[nn.Module]:
+    """Remove every forward hook added to ``model`` inside the block.
+
+    Lucent's ``render_vis`` hooks every layer and never removes those hooks; wrap its
+    calls in this so the model does not slow down and collect hooks with each call.
+    """
+    before = {m: set(m._forward_hooks) for m in model.modules()}
+    try:
+        yield model
+    finally:
+        for module in model.modules():
+            for key in set(module._forward_hooks) - before.get(module, set()):
+                del module._forward_hooks[key]
