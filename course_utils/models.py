@@ -1,4 +1,5 @@
 """Load a model by name and describe it: preprocessing, labels, stages and layers."""
+import operator
 import os
 import socket
 from dataclasses import dataclass, field
@@ -65,7 +66,13 @@ class CourseModel:
         """Raise a ``CourseError`` naming the channel count if ``channel`` is out of range."""
         name = self.resolve(layer)
         count = self.layers[name]
-        if not isinstance(channel, int) or not 0 <= channel < count:
+        try:  # numpy and 0-d torch integers are fine; floats and strings are not
+            channel = operator.index(channel)
+        except TypeError:
+            raise CourseError(f"Channel must be a whole number, got {channel!r} "
+                              f"({type(channel).__name__}); layer {name!r} has {count} "
+                              f"channels (valid: 0 to {count - 1}).") from None
+        if isinstance(channel, bool) or not 0 <= channel < count:
             raise CourseError(f"Channel {channel!r} is out of range for layer {name!r}, "
                               f"which has {count} channels (valid: 0 to {count - 1}).")
 
@@ -165,12 +172,16 @@ def _inceptionv1(device, download: bool = True) -> CourseModel:
         raise inception_missing_error("the weights are not cached and downloading is off")
     try:
         net = inceptionv1(pretrained=True, progress=False)
-    except (OSError, RuntimeError) as exc:  # URLError is an OSError
-        if isinstance(exc, RuntimeError) and "state_dict" in str(exc):
+    except Exception as exc:
+        if inception_weights_cached():  # a file is there but unusable: truncated, wrong model
+            first_line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
             raise CourseError(f"The InceptionV1 weights file at {inception_weights_path()} "
-                              f"does not match the architecture ({exc}). Delete it and "
-                              "load again to download a fresh copy.") from exc
-        raise inception_missing_error(f"downloading failed: {exc}") from exc
+                              f"cannot be used ({type(exc).__name__}: {first_line}). It is "
+                              "damaged or holds another model: delete it and load again to "
+                              f"download a fresh copy from {INCEPTION_URL}.") from exc
+        if isinstance(exc, OSError):  # URLError is an OSError
+            raise inception_missing_error(f"downloading failed: {exc}") from exc
+        raise
     net = _freeze(net, device)
     stages = {"early": "mixed3a", "mid": "mixed4a", "late": "mixed5b"}
     return _finish("inceptionv1", net, _inception_preprocess, 224, stages)

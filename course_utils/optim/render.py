@@ -15,8 +15,11 @@ import torch
 from torch import nn
 
 from ..errors import CourseError
+from ..images import check_images
+from . import budget
 from . import objectives as obj
 from .param import image as make_image
+from .speed import render_copy
 from .transforms import RandomAffine, compose, resize
 
 TransformSpec = Union[str, None, Callable, Sequence[Callable]]
@@ -71,8 +74,10 @@ class LayerReader:
     """Hooks that record the layers an objective reads, and can stop the forward pass
     as soon as the last of them is computed. Use as a context manager."""
 
-    def __init__(self, model, layer_names: Iterable[str], stop_early: bool = True):
+    def __init__(self, model, layer_names: Iterable[str], stop_early: bool = True,
+                 module: Optional[nn.Module] = None):
         self.model, self.stop_early = model, stop_early
+        self.module = module if module is not None else model.module
         self.wanted: Dict[str, List[str]] = {}  # real layer name → names the objective uses
         for name in layer_names:
             if name == obj.LOGITS:
@@ -83,7 +88,7 @@ class LayerReader:
         self._handles = []
 
     def __enter__(self):
-        modules = dict(self.model.module.named_modules())
+        modules = dict(self.module.named_modules())
         try:
             for real in self.wanted:
                 self._handles.append(modules[real].register_forward_hook(self._hook(real)))
@@ -113,7 +118,7 @@ class LayerReader:
         """Run the network on preprocessed input; return the captured activations."""
         self.acts = {}
         try:
-            out = self.model.module(x)
+            out = self.module(x)
             if self.needs_logits:
                 self.acts[obj.LOGITS] = out
         except _StopForward:
@@ -142,16 +147,36 @@ def validate(model, objective: obj.Objective) -> None:
         model.check_channel(name, n)
 
 
+def _network(model, fast: bool) -> nn.Module:
+    return render_copy(model) if fast else model.module
+
+
+def _prepare(x: torch.Tensor, fast: bool) -> torch.Tensor:
+    return x.contiguous(memory_format=torch.channels_last) if fast else x
+
+
 @torch.no_grad()
-def evaluate(model, objective, images: torch.Tensor, input_size: Optional[int] = None
-             ) -> np.ndarray:
+def evaluate(model, objective, images: torch.Tensor, input_size: Optional[int] = None,
+             fast: bool = True) -> np.ndarray:
     """Score of each image under ``objective``, with no random transforms."""
     objective = obj.parse(objective)
     validate(model, objective)
+    check_images(images)
     size = input_size or max(images.shape[-1], model.input_size)
-    x = model.preprocess(resize(size)(images.to(model.device)))
-    with frozen(model.module), LayerReader(model, objective.layers) as read:
+    x = _prepare(model.preprocess(resize(size)(images.to(model.device))), fast)
+    with frozen(model.module), LayerReader(model, objective.layers,
+                                           module=_network(model, fast)) as read:
         return objective(read(x)).float().cpu().numpy()
+
+
+def channel_activations(model, layer: str, images: torch.Tensor,
+                        input_size: Optional[int] = None) -> np.ndarray:
+    """Mean activation of every channel of ``layer`` on every image: (images, channels).
+
+    One forward pass gives what ``evaluate`` with a channel objective gives per channel.
+    """
+    return evaluate(model, obj.Objective(lambda a: a[layer].mean((-2, -1)), [layer],
+                                         f"channels({layer})"), images, input_size)
 
 
 def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 1,
@@ -159,7 +184,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
            lr: float = 0.05, seed: Optional[int] = 0, snapshots: Sequence[int] = (),
            input_size: Optional[int] = None, progress: bool = True,
            stop_early: bool = True, regularizer: Optional[Callable] = None,
-           callback: Optional[Callable] = None) -> Render:
+           callback: Optional[Callable] = None, fast: bool = True) -> Render:
     """Optimize an image so that ``objective`` is as large as possible.
 
     model: a ``CourseModel`` (see ``course_utils.models.load_model``).
@@ -173,6 +198,9 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
         image batch returning a penalty per image (subtracted from the score).
     callback: ``callback(step, param)`` runs after each update, without gradients (for
         blurring or clipping the parameters every few steps).
+    fast: run on a cached render copy of the network with exact speed-ups (folded
+        BatchNorm, faster equivalents of slow layers, channels-last); the model itself
+        is never modified.
     """
     objective = obj.parse(objective)
     validate(model, objective)
@@ -180,6 +208,9 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
         raise CourseError(f"steps must be a positive integer, got {steps!r}.")
     if seed is not None:
         torch.manual_seed(seed)
+    if param is None:  # refuse an oversized batch before allocating anything
+        budget.check_fits(model, objective, batch, input_size or max(size, model.input_size),
+                          stop_early)
     param = param if param is not None else make_image(size, batch, seed=seed)
     device = model.device
     param = param.to(device)
@@ -187,6 +218,8 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
         first = param()
     batch, size = first.shape[0], first.shape[-1]
     input_size = input_size or max(size, model.input_size)
+    budget.check_fits(model, objective, batch, input_size, stop_early)  # also for a given param
+    evaluate(model, objective, first, input_size)  # dry run: call-time mistakes surface before step 0
     generator = torch.Generator().manual_seed(seed + 1) if seed is not None else None
     transform = _transform_fn(transforms, input_size, generator)
     optimizer = torch.optim.Adam(param.parameters(), lr=lr)
@@ -197,7 +230,9 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
     wanted = set(snapshots)
     interrupted = False
     start = time.perf_counter()
-    with frozen(model.module), LayerReader(model, objective.layers, stop_early) as read:
+    network = _network(model, fast)
+    with frozen(model.module), LayerReader(model, objective.layers, stop_early,
+                                           module=network) as read:
         try:
             for step in tqdm(range(steps), disable=not progress, desc=objective.name,
                              leave=False):
@@ -205,7 +240,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
                 img = param()
                 if step in wanted:
                     kept[step] = img.detach().float().cpu().clone()
-                score = objective(read(model.preprocess(transform(img))))
+                score = objective(read(_prepare(model.preprocess(transform(img)), fast)))
                 if regularizer is not None:
                     score = score - regularizer(img)
                 if not torch.isfinite(score).all():
@@ -223,14 +258,18 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
     seconds = time.perf_counter() - start
     with torch.no_grad():
         final = param().detach().float().cpu()
-    activation = evaluate(model, objective, final.to(device), input_size)
+    activation = evaluate(model, objective, final.to(device), input_size, fast)
     hist = np.stack(history) if history else np.zeros((0, batch), dtype=np.float32)
     return Render(final, hist, activation, kept, seconds, len(history), interrupted)
 
 
 def render_channels(model, layer: str, channels: Sequence[int], **kwargs) -> Render:
-    """Visualize several channels of one layer in a single batched render."""
+    """Visualize several channels of one layer in a single batched render (in several
+    batches when one would not fit in memory)."""
     channels = list(channels)
+    pieces = budget.gallery_pieces(model, layer, channels, kwargs)
+    if len(pieces) > 1:
+        return budget.render_pieces(lambda p: render_channels(model, layer, p, **kwargs), pieces)
     objective = sum((obj.channel(layer, c, batch=i) for i, c in enumerate(channels)),
                     start=obj.channel(layer, channels[0], batch=0) * 0)
     return render(model, objective, batch=len(channels), **kwargs)
