@@ -34,17 +34,26 @@ class CourseModel:
     layers: Dict[str, int] = field(default_factory=dict)
     spatial: Dict[str, tuple] = field(default_factory=dict)
     note: str = ""
+    logits_layer: Optional[str] = None  # set when the module itself returns probabilities
+    labels_known: bool = True  # False when ``labels`` are placeholders ("class 17")
 
     @property
     def device(self) -> torch.device:
         return next(self.module.parameters()).device
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
-        """Logits for a batch of [0, 1] RGB images (N, 3, H, W)."""
+        """Logits (pre-softmax scores) for a batch of [0, 1] RGB images (N, 3, H, W)."""
         from .images import check_images
 
         check_images(images)
-        return self.module(self.preprocess(images.to(self.device)))
+        x = self.preprocess(images.to(self.device))
+        if self.logits_layer is None:
+            return self.module(x)
+        from .hooks import capture
+
+        with capture(self.module, [self.logits_layer]) as acts:
+            self.module(x)
+        return acts[self.logits_layer]
 
     def resolve(self, layer: str) -> str:
         """A stage name (``early``/``mid``/``late``) or a layer name → the layer name."""
@@ -184,7 +193,15 @@ def _inceptionv1(device, download: bool = True) -> CourseModel:
         raise
     net = _freeze(net, device)
     stages = {"early": "mixed3a", "mid": "mixed4a", "late": "mixed5b"}
-    return _finish("inceptionv1", net, _inception_preprocess, 224, stages)
+    # The converted TensorFlow graph has 1008 outputs (softmax) in its own class order;
+    # the class names are not shipped with it, so labels are placeholders.
+    model = wrap_module(net, name="inceptionv1", preprocess=_inception_preprocess,
+                        input_size=224, labels=[f"class {i}" for i in range(1008)],
+                        stages=stages)
+    model.logits_layer, model.labels_known = "softmax2_pre_activation_matmul", False
+    model.note = ("class names are placeholders: InceptionV1 (inception5h) uses 1008 "
+                  "classes in its own order")
+    return model
 
 
 def _finish(name, net, preprocess, input_size, stages) -> CourseModel:

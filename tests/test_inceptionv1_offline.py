@@ -91,6 +91,27 @@ def test_render_on_mixed4a_runs(cached):
     assert torch.isfinite(torch.as_tensor(result.history)).all()
 
 
+def test_calls_return_logits_not_the_softmax(cached):
+    """The module ends in a softmax over 1008 classes; the course model returns logits."""
+    model = cached[3]
+    x = torch.rand(2, 3, 224, 224)  # the classifier head needs the native input size
+    logits = model(x)
+    assert logits.shape == (2, 1008) and not model.labels_known
+    with torch.no_grad():
+        probabilities = model.module(model.preprocess(x))
+    assert torch.allclose(logits.softmax(-1), probabilities, atol=1e-6)
+    assert len(model.labels) == 1008
+
+
+def test_logit_objective_reads_the_pre_softmax_layer(cached):
+    from course_utils.optim import evaluate, logit
+
+    model = cached[3]
+    x = torch.rand(1, 3, 224, 224)
+    assert float(evaluate(model, logit(7), x)[0]) == pytest.approx(float(model(x)[0, 7]),
+                                                                   rel=1e-4, abs=1e-4)
+
+
 def test_auto_picks_inceptionv1_when_its_weights_are_cached(cached, monkeypatch):
     monkeypatch.delenv("COURSE_MODEL", raising=False)
     name, why = models._choose_auto()

@@ -79,11 +79,13 @@ class LayerReader:
         self.model, self.stop_early = model, stop_early
         self.module = module if module is not None else model.module
         self.wanted: Dict[str, List[str]] = {}  # real layer name → names the objective uses
+        logits_layer = getattr(model, "logits_layer", None)
         for name in layer_names:
-            if name == obj.LOGITS:
+            if name == obj.LOGITS and logits_layer is None:
                 continue
-            self.wanted.setdefault(model.resolve(name), []).append(name)
-        self.needs_logits = obj.LOGITS in set(layer_names)
+            real = logits_layer if name == obj.LOGITS else model.resolve(name)
+            self.wanted.setdefault(real, []).append(name)
+        self.needs_logits = obj.LOGITS in set(layer_names) and logits_layer is None
         self.acts: Dict[str, torch.Tensor] = {}
         self._handles = []
 
