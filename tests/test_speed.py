@@ -1,0 +1,104 @@
+"""The render copy's speed-ups are exact equivalents, and the learner's model is untouched."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils.hooks import capture
+from course_utils.optim import render_channels
+from course_utils.optim.speed import (FastRedirectedReLU, fast_local_response_norm,
+                                      fold_batchnorm, make_render_copy, render_copy)
+
+
+def _rel(a, b):
+    return float((a - b).abs().max() / b.abs().max())
+
+
+def test_folded_conv_equals_conv_then_batchnorm():
+    torch.manual_seed(0)
+    conv, bn = nn.Conv2d(4, 6, 3, bias=False), nn.BatchNorm2d(6)
+    bn.running_mean.uniform_(-1, 1)
+    bn.running_var.uniform_(0.5, 2)
+    bn.weight.data.uniform_(0.5, 2)
+    bn.bias.data.uniform_(-1, 1)
+    bn.eval()
+    x = torch.randn(2, 4, 9, 9)
+    expected = bn(conv(x))
+    fold_batchnorm(conv, bn)
+    assert _rel(conv(x), expected) < 1e-5
+
+
+@pytest.mark.parametrize("size, beta", [(9, 0.5), (5, 0.75)])
+def test_fast_local_response_norm_matches_torch(size, beta):
+    x = torch.randn(2, 16, 7, 7, dtype=torch.float64, requires_grad=True)
+    ours = fast_local_response_norm(x, size, alpha=1e-2, beta=beta, k=1.0)
+    ref = F.local_response_norm(x, size, alpha=1e-2, beta=beta, k=1.0)
+    assert _rel(ours, ref) < 1e-5
+    g1, = torch.autograd.grad((ours * ref.detach()).sum(), x)
+    g2, = torch.autograd.grad((ref * ref.detach()).sum(), x)
+    assert _rel(g1, g2) < 1e-5
+
+
+def test_fast_redirected_relu_matches_lucent():
+    from lucent.modelzoo.inceptionv1.helper_layers import RedirectedReluLayer
+
+    x = torch.randn(3, 5, 4, 4, requires_grad=True)
+    g = torch.randn(3, 5, 4, 4)
+    ours, = torch.autograd.grad(FastRedirectedReLU()(x), x, g)
+    ref, = torch.autograd.grad(RedirectedReluLayer()(x), x, g)
+    assert torch.equal(FastRedirectedReLU()(x), RedirectedReluLayer()(x))
+    assert torch.allclose(ours, ref, rtol=1e-6, atol=0)
+    assert (ours != g).any()  # negative inputs really get the 10 % gradient
+
+
+@pytest.mark.parametrize("which", ["effnet", "inception"])
+def test_render_copy_matches_outputs_and_gradients(which, effnet):
+    """float64 end to end: stage outputs and input gradients equal to 1e-5."""
+    if which == "effnet":
+        module, pre, layer = copy.deepcopy(effnet.module), effnet.preprocess, "_blocks.8"
+    else:
+        from lucent.modelzoo import inceptionv1
+
+        torch.manual_seed(0)
+        module, pre, layer = inceptionv1().eval(), (lambda x: x * 255 - 117), "mixed4a"
+    module = module.double()
+    fast = make_render_copy(module)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in fast.modules())
+    x = torch.rand(1, 3, 224, 224, dtype=torch.float64, requires_grad=True)
+    results = []
+    for net in (module, fast):
+        with capture(net, [layer], detach=False) as acts:
+            net(pre(x))
+        grad, = torch.autograd.grad(acts[layer].pow(2).mean(), x)
+        results.append((acts[layer].detach(), grad))
+    (out, grad), (fast_out, fast_grad) = results
+    assert _rel(fast_out, out) < 1e-5 and _rel(fast_grad, grad) < 1e-5
+
+
+def test_render_copy_is_cached_and_rebuilt_when_the_model_changes(tiny):
+    first = render_copy(tiny)
+    assert render_copy(tiny) is first
+    assert first is not tiny.module
+    with torch.no_grad():
+        tiny.module.conv1.weight.mul_(2)  # an edit bumps the weight's version counter
+    second = render_copy(tiny)
+    assert second is not first
+    assert torch.allclose(second.conv1.weight, tiny.module.conv1.weight)
+    tiny.module.relu1.forward = lambda x: x  # a patched layer (e.g. a gradient override)
+    assert render_copy(tiny) is not second
+
+
+def test_parallel_gallery_keeps_channel_order(effnet):
+    from course_utils.optim import evaluate
+    from course_utils.optim.parallel import render_channels_parallel
+
+    chans = [3, 0, 2]  # split over two workers as [3, 2] and [0]
+    result = render_channels_parallel(effnet, "mid", chans, workers=2, size=48, steps=16)
+    assert result.images.shape == (3, 3, 48, 48) and result.history.shape == (16, 3)
+    for row, c in enumerate(chans):
+        scores = evaluate(effnet, f"mid:{c}", result.images)
+        assert scores[row] == scores.max(), (c, scores)
+        assert result.activation[row] == pytest.approx(scores[row], rel=1e-4, abs=1e-4)
