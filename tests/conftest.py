@@ -38,3 +38,10 @@ def tiny():
     torch.manual_seed(0)
     return wrap_module(TinyNet(), name="tiny", input_size=16,
                        stages={"early": "conv1", "mid": "conv2", "late": "relu2"})
+
+
+# tests/rerun/ imports the shared runner from this folder
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
