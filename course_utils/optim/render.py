@@ -5,9 +5,11 @@ each step transform the image, run the network only as far as the objective need
 and take an Adam step uphill. The model is frozen during the loop and given back
 exactly as it was, however the loop ends.
 """
+import operator
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 import numpy as np
@@ -272,6 +274,6 @@ def render_channels(model, layer: str, channels: Sequence[int], **kwargs) -> Ren
     pieces = budget.gallery_pieces(model, layer, channels, kwargs)
     if len(pieces) > 1:
         return budget.render_pieces(lambda p: render_channels(model, layer, p, **kwargs), pieces)
-    objective = sum((obj.channel(layer, c, batch=i) for i, c in enumerate(channels)),
-                    start=obj.channel(layer, channels[0], batch=0) * 0)
+    objective = reduce(operator.add, [obj.channel(layer, c, batch=i)
+                                      for i, c in enumerate(channels)])
     return render(model, objective, batch=len(channels), **kwargs)
