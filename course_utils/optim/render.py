@@ -276,4 +276,5 @@ def render_channels(model, layer: str, channels: Sequence[int], **kwargs) -> Ren
         return budget.render_pieces(lambda p: render_channels(model, layer, p, **kwargs), pieces)
     objective = reduce(operator.add, [obj.channel(layer, c, batch=i)
                                       for i, c in enumerate(channels)])
+    objective.name = f"{layer}: {len(channels)} channels"  # short progress-bar label
     return render(model, objective, batch=len(channels), **kwargs)
