@@ -223,7 +223,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
     batch, size = first.shape[0], first.shape[-1]
     input_size = input_size or max(size, model.input_size)
     budget.check_fits(model, objective, batch, input_size, stop_early)  # also for a given param
-    evaluate(model, objective, first, input_size)  # dry run: call-time mistakes surface before step 0
+    evaluate(model, objective, first, input_size, fast)  # dry run: mistakes surface before step 0
     generator = torch.Generator().manual_seed(seed + 1) if seed is not None else None
     transform = _transform_fn(transforms, input_size, generator)
     optimizer = torch.optim.Adam(param.parameters(), lr=lr)
