@@ -9,8 +9,9 @@ from torch import nn
 
 from course_utils.hooks import capture
 from course_utils.optim import render_channels
-from course_utils.optim.speed import (FastRedirectedReLU, fast_local_response_norm,
-                                      fold_batchnorm, make_render_copy, render_copy)
+from course_utils.optim.fast_ops import (FastRedirectedReLU, PaddedConv2d,
+                                         local_response_norm)
+from course_utils.optim.speed import fold_batchnorm, make_render_copy, render_copy
 
 
 def _rel(a, b):
@@ -31,10 +32,10 @@ def test_folded_conv_equals_conv_then_batchnorm():
     assert _rel(conv(x), expected) < 1e-5
 
 
-@pytest.mark.parametrize("size, beta", [(9, 0.5), (5, 0.75)])
+@pytest.mark.parametrize("size, beta", [(9, 0.5), (5, 0.75), (4, 0.6)])
 def test_fast_local_response_norm_matches_torch(size, beta):
     x = torch.randn(2, 16, 7, 7, dtype=torch.float64, requires_grad=True)
-    ours = fast_local_response_norm(x, size, alpha=1e-2, beta=beta, k=1.0)
+    ours = local_response_norm(x, size, alpha=1e-2, beta=beta, k=1.0)
     ref = F.local_response_norm(x, size, alpha=1e-2, beta=beta, k=1.0)
     assert _rel(ours, ref) < 1e-5
     g1, = torch.autograd.grad((ours * ref.detach()).sum(), x)
@@ -54,9 +55,35 @@ def test_fast_redirected_relu_matches_lucent():
     assert (ours != g).any()  # negative inputs really get the 10 % gradient
 
 
-@pytest.mark.parametrize("which", ["effnet", "inception"])
-def test_render_copy_matches_outputs_and_gradients(which, effnet):
-    """float64 end to end: stage outputs and input gradients equal to 1e-5."""
+@pytest.mark.parametrize("in_ch, out_ch, groups, kernel, stride, pad", [
+    (4, 6, 1, 3, 1, (1, 1, 1, 1)),    # symmetric: the convolution's own padding
+    (6, 6, 6, 3, 2, (0, 1, 0, 1)),    # "SAME" depthwise, stride 2: zero-prepended kernel
+    (6, 6, 6, 5, 2, (1, 2, 1, 2)),
+    (5, 7, 1, 3, 1, (2, 0, 1, 0)),    # anything else: an explicit pad first
+    (3, 8, 1, 7, 2, (2, 3, 2, 3)),    # RGB stem, 7×7 stride 2: polyphase backward
+    (3, 8, 1, 7, 2, (3, 3, 3, 3)),
+])
+def test_padded_conv_equals_pad_then_conv(in_ch, out_ch, groups, kernel, stride, pad):
+    torch.manual_seed(0)
+    conv = nn.Conv2d(in_ch, out_ch, kernel, stride, groups=groups).double().requires_grad_(False)
+    fast = PaddedConv2d(conv, pad)
+    assert fast.polyphase == (in_ch == 3)
+    for size in (20, 21):
+        x = torch.randn(2, in_ch, size, size, dtype=torch.float64, requires_grad=True)
+        ref = conv(F.pad(x, pad))
+        ours = fast(x)
+        g = torch.randn_like(ref)
+        assert ours.shape == ref.shape and _rel(ours, ref) < 1e-10
+        grad_ref, = torch.autograd.grad(ref, x, g)
+        grad_ours, = torch.autograd.grad(fast(x), x, g)
+        assert _rel(grad_ours, grad_ref) < 1e-10
+
+
+@pytest.mark.parametrize("which, size", [("effnet", 224), ("inception", 224),
+                                         ("inception", 227)])
+def test_render_copy_matches_outputs_and_gradients(which, size, effnet):
+    """float64 end to end: stage outputs and input gradients equal to 1e-5 (an odd input
+    size checks the folded pads of InceptionV1's stride-2 max pools)."""
     if which == "effnet":
         module, pre, layer = copy.deepcopy(effnet.module), effnet.preprocess, "_blocks.8"
     else:
@@ -67,7 +94,8 @@ def test_render_copy_matches_outputs_and_gradients(which, effnet):
     module = module.double()
     fast = make_render_copy(module)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in fast.modules())
-    x = torch.rand(1, 3, 224, 224, dtype=torch.float64, requires_grad=True)
+    assert any(isinstance(m, PaddedConv2d) for m in fast.modules())
+    x = torch.rand(1, 3, size, size, dtype=torch.float64, requires_grad=True)
     results = []
     for net in (module, fast):
         with capture(net, [layer], detach=False) as acts:

@@ -3,19 +3,24 @@
 The learner's model is never touched: ``render_copy(model)`` returns (and caches) a
 deep copy in which
 - BatchNorm layers are folded into the convolution before them (EfficientNet),
-- Lucent InceptionV1's RedirectedReLU backward avoids boolean-mask indexing, and its
-  local response normalization sums channels with a 1×1 convolution, not 3-D pooling,
+- explicit zero or -inf padding is folded into the convolution or max pool that reads
+  it (EfficientNet's "SAME" convolutions; InceptionV1's ``F.pad`` calls, rewritten in
+  a traced copy of its flat ``forward``),
+- slow layers become the faster exact equivalents of ``fast_ops`` (InceptionV1's
+  redirected ReLU and local response normalization; the input gradient of the first,
+  strided RGB convolution),
 - weights are stored channels-last, which the CPU convolution kernels prefer.
 Layer names are unchanged, so hooks and objectives work the same on the copy.
 Each replacement is tested equal to the original to 1e-5 on outputs and gradients.
 """
 import copy
-import types
 from typing import Dict, Iterable, Tuple
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import fx, nn
+
+from .fast_ops import FastRedirectedReLU, PaddedConv2d, local_response_norm
 
 # (conv, batchnorm) attribute pairs, folded wherever a module has both.
 FOLD_PAIRS: Tuple[Tuple[str, str], ...] = (
@@ -48,63 +53,84 @@ def fold_all_batchnorms(module: nn.Module, pairs: Iterable[Tuple[str, str]] = FO
     return folded
 
 
-class _LeakyGradReLU(torch.autograd.Function):
-    """ReLU whose backward passes 10 % of the gradient where the input was negative
-    (Lucent's RedirectedReLU), without boolean-mask indexing."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return torch.where(x < 0, grad * 0.1, grad)
+def _same_padding(conv: nn.Module) -> Tuple[int, int, int, int]:
+    pad = getattr(conv, "static_padding", None)
+    return tuple(pad.padding) if isinstance(pad, nn.ZeroPad2d) else (0, 0, 0, 0)
 
 
-class FastRedirectedReLU(nn.Module):
-    def forward(self, x):
-        return _LeakyGradReLU.apply(x)
-
-
-def fast_local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1.0):
-    """``F.local_response_norm`` for (N, C, H, W): the sum over a window of channels is a
-    1×1 convolution with a banded 0/1 matrix (fast matrix code instead of 3-D pooling)."""
-    c = x.shape[1]
-    idx = torch.arange(c, device=x.device)
-    offset = idx[None, :] - idx[:, None]  # input channel minus output channel
-    band = ((offset >= -(size // 2)) & (offset <= (size - 1) // 2)).to(x.dtype)
-    window = F.conv2d(x * x, band[:, :, None, None])
-    return x / (k + alpha / size * window).pow(beta)
-
-
-class _FastFunctional:
-    """``torch.nn.functional`` with ``local_response_norm`` replaced by the fast one."""
-
-    local_response_norm = staticmethod(fast_local_response_norm)
-
-    def __getattr__(self, name):
-        return getattr(F, name)
-
-
-def _swap_inception_layers(module: nn.Module) -> int:
-    """Fast equivalents inside Lucent's InceptionV1: RedirectedReLU modules are replaced,
-    and the copy's ``forward`` resolves ``F.local_response_norm`` to the fast one."""
+def _swap_modules(module: nn.Module) -> int:
+    """Replace layers by their fast equivalents, in place, under the same names:
+    Lucent's RedirectedReLU and EfficientNet's "SAME"-padded convolutions."""
     swapped = 0
-    for parent in module.modules():
+    for parent in list(module.modules()):
         for name, child in list(parent.named_children()):
-            if type(child).__name__ == "RedirectedReluLayer":
+            kind = type(child).__name__
+            if kind == "RedirectedReluLayer":
                 setattr(parent, name, FastRedirectedReLU())
-                swapped += 1
-    forward = type(module).forward
-    if type(module).__name__ == "InceptionV1" and "F" in forward.__globals__:
-        scope = dict(forward.__globals__, F=_FastFunctional())
-        fast_forward = types.FunctionType(forward.__code__, scope, forward.__name__,
-                                          forward.__defaults__, forward.__closure__)
-        module.forward = types.MethodType(fast_forward, module)
-        swapped += 1
+            elif kind == "Conv2dStaticSamePadding":
+                setattr(parent, name, PaddedConv2d(child, _same_padding(child)))
+            else:
+                continue
+            swapped += 1
     return swapped
+
+
+class _LeafTracer(fx.Tracer):
+    """Traces a flat network, keeping every module without children as one call, so
+    hooks on named layers still fire."""
+
+    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        return next(m.children(), None) is None or super().is_leaf_module(m, qualname)
+
+
+def _is_flat(module: nn.Module) -> bool:
+    """Every hookable layer is a direct child (Lucent's InceptionV1 is written so)."""
+    return all(next(child.children(), None) is None for child in module.children())
+
+
+def _fold_pad(graph_module: fx.GraphModule, node: fx.Node) -> bool:
+    """Fold an explicit ``F.pad`` into the one convolution or max pool that reads it."""
+    pad, value = tuple(node.args[1]), node.kwargs.get("value", node.args[3]
+                                                      if len(node.args) > 3 else None)
+    users = list(node.users)
+    if len(pad) != 4 or node.kwargs.get("mode", "constant") != "constant" or len(users) != 1:
+        return False
+    user, left, right, top, bottom = users[0], *pad
+    target = graph_module.get_submodule(user.target) if user.op == "call_module" else None
+    if isinstance(target, nn.Conv2d) and value in (None, 0, 0.0) and \
+            target.padding_mode == "zeros" and tuple(target.padding) == (0, 0):
+        graph_module.add_submodule(user.target, PaddedConv2d(target, pad))
+    elif type(target).__name__ == "MaxPool2dLayer" and value == float("-inf") and \
+            user.kwargs.get("padding", 0) == 0 and not user.kwargs.get("ceil_mode", False):
+        kernel, stride = user.kwargs.get("kernel_size"), user.kwargs.get("stride")
+        if left == right and top == bottom and max(left, top) <= min(kernel) // 2:
+            user.kwargs = dict(user.kwargs, padding=(top, left))
+        elif pad == (0, 1, 0, 1) and tuple(kernel) == (3, 3) and tuple(stride) == (2, 2):
+            # one -inf row/column at the end = ceil mode, for a 3×3 window at stride 2
+            user.kwargs = dict(user.kwargs, ceil_mode=True)
+        else:
+            return False
+    else:
+        return False
+    user.replace_input_with(node, node.args[0])
+    graph_module.graph.erase_node(node)
+    return True
+
+
+def _rewrite_flat_graph(module: nn.Module) -> nn.Module:
+    """A traced copy of a flat network with explicit pads folded into the next layer
+    and local response normalization replaced by the fast one. Layer names are kept."""
+    graph_module = fx.GraphModule(module, _LeafTracer().trace(module))
+    for node in list(graph_module.graph.nodes):
+        if node.op != "call_function":
+            continue
+        if node.target is F.pad:
+            _fold_pad(graph_module, node)
+        elif node.target is F.local_response_norm:
+            node.target = local_response_norm
+    graph_module.graph.lint()
+    graph_module.recompile()
+    return graph_module
 
 
 def make_render_copy(module: nn.Module, channels_last: bool = True) -> nn.Module:
@@ -113,7 +139,9 @@ def make_render_copy(module: nn.Module, channels_last: bool = True) -> nn.Module
     for p in fast.parameters():
         p.requires_grad_(False)
     fold_all_batchnorms(fast)
-    _swap_inception_layers(fast)
+    _swap_modules(fast)
+    if _is_flat(fast) and type(fast).__name__ == "InceptionV1":
+        fast = _rewrite_flat_graph(fast)
     if channels_last:
         fast = fast.to(memory_format=torch.channels_last)
     return fast
