@@ -133,7 +133,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="under a minute, fewer steps")
     args = parser.parse_args(argv)
     steps, inc_steps, gal_steps, repeats, size = ((24, 8, 12, 1, 128) if args.quick
-                                                  else (256, 48, 128, 3, 128))
+                                                  else (256, 48, 128, 5, 128))
     torch.set_num_threads(2)
 
     def log(row):

@@ -101,6 +101,15 @@ def test_random_affine_keeps_range_and_gives_the_asked_size(seed, n, side, out, 
 
 
 @quick
+@given(seed=seeds, n=batches, side=sides, out=st.integers(1, 64))
+def test_affine_grid_matches_torch(seed, n, side, out):
+    t = transforms.RandomAffine(degrees=45, scale=0.5, generator=torch.Generator().manual_seed(seed))
+    theta = t.matrices(n, side)
+    expected = torch.nn.functional.affine_grid(theta, [n, 3, out, out], align_corners=False)
+    assert torch.allclose(transforms.affine_grid(theta, out), expected, atol=1e-6)
+
+
+@quick
 @given(seed=seeds, n=batches, side=sides, angle=st.integers(-180, 180), fill=unit_floats)
 def test_random_rotate_keeps_shape_and_range(seed, n, side, angle, fill):
     x = random_images(seed, n, side, side)

@@ -130,3 +130,17 @@ def test_parallel_gallery_keeps_channel_order(effnet):
         scores = evaluate(effnet, f"mid:{c}", result.images)
         assert scores[row] == scores.max(), (c, scores)
         assert result.activation[row] == pytest.approx(scores[row], rel=1e-4, abs=1e-4)
+
+
+def test_zero_skipping_cat_skips_branches_without_gradient():
+    from course_utils.optim.fast_ops import ZeroSkippingCat, redirected_relu
+
+    a = torch.randn(1, 3, 4, 4, requires_grad=True)
+    b = torch.randn(1, 5, 4, 4, requires_grad=True)
+    ours = ZeroSkippingCat()([redirected_relu(a), redirected_relu(b)])
+    ref = torch.cat([redirected_relu(a), redirected_relu(b)], 1)
+    assert torch.equal(ours, ref)
+    g_ref = torch.autograd.grad(ref[:, 1].sum(), (a, b))
+    ours[:, 1].sum().backward()  # reads only the first branch
+    assert torch.equal(a.grad, g_ref[0]) and a.grad.abs().sum() > 0
+    assert b.grad is None and not g_ref[1].any()  # skipped, where torch.cat gives zeros

@@ -7,6 +7,8 @@ is written by hand with fewer passes over memory, or because it picks a better a
   pooling), and the backward is a handful of elementwise passes, not autograd's dozen;
 - ``redirected_relu``: Lucent's ReLU whose gradient leaks 10 % where the input is
   negative, with a single fused backward pass;
+- ``ZeroSkippingCat``: concatenation whose backward skips branches that receive only
+  zeros (the other branches of an Inception block, for a channel objective);
 - ``PaddedConv2d``: a convolution that owns its (possibly asymmetric) zero padding; for a
   strided convolution of an RGB image its input gradient is one small ordinary
   convolution plus a pixel shuffle (the polyphase form), not a transposed convolution.
@@ -52,10 +54,13 @@ class _LocalResponseNorm(torch.autograd.Function):
         y = x * scale
         ctx.save_for_backward(x, y, d, scale)
         ctx.coef = 2 * alpha * beta / size
+        ctx.set_materialize_grads(False)
         return y
 
     @staticmethod
     def backward(ctx, grad):
+        if grad is None:
+            return None, None, None, None, None
         x, y, d, scale = ctx.saved_tensors
         # dL/dx = g·d^-β − (2αβ/size) · x · Σ_window'(g · y / d), where window' is the
         # window read the other way (channels after c become channels before it).
@@ -79,10 +84,13 @@ class _RedirectedReLU(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        ctx.set_materialize_grads(False)  # no gradient in, none out: the branch is skipped
         return x.clamp(min=0)
 
     @staticmethod
     def backward(ctx, grad):
+        if grad is None:
+            return None
         (x,) = ctx.saved_tensors
         # one fused pass: grad where x > 0, 0.1·grad elsewhere. Lucent's rule differs only
         # where an input is exactly 0.0, which a float pre-activation practically never is.
@@ -98,6 +106,33 @@ class FastRedirectedReLU(nn.Module):
 
     def forward(self, x):
         return redirected_relu(x)
+
+
+class _Concatenate(torch.autograd.Function):
+    """``torch.cat`` whose backward gives no gradient (None) to inputs whose slice of the
+    incoming gradient is all zeros, so autograd skips those branches entirely (the other
+    functions here pass "no gradient" on instead of materializing zeros)."""
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim, ctx.sizes = dim, [t.shape[dim] for t in tensors]
+        ctx.set_materialize_grads(False)
+        return torch.cat(tensors, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if grad is None:
+            return (None,) * (len(ctx.sizes) + 1)
+        pieces = grad.split(ctx.sizes, ctx.dim)
+        return (None,) + tuple(p if bool(p.any()) else None for p in pieces)
+
+
+class ZeroSkippingCat(nn.Module):
+    """Drop-in for Lucent's ``CatLayer``. A channel objective on an Inception block reads
+    one branch; the other branches' backward passes would only multiply zeros."""
+
+    def forward(self, tensors, dim=1):
+        return _Concatenate.apply(dim, *tensors)
 
 
 def polyphase_kernel(weight: torch.Tensor, stride: int) -> torch.Tensor:
@@ -122,15 +157,18 @@ class _PolyphaseConv(torch.autograd.Function):
     """Strided convolution whose input gradient uses ``polyphase_kernel``."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, padding, stride, kernel):
-        ctx.meta = (padding, stride, kernel.shape[-1], x.shape[-2:])
+    def forward(ctx, x, weight, bias, pad, stride, kernel):
+        ctx.meta = (pad, stride, kernel.shape[-1], x.shape[-2:])
         ctx.save_for_backward(kernel)
-        return F.conv2d(x, weight, bias, stride, padding)
+        ctx.set_materialize_grads(False)
+        return F.conv2d(F.pad(x, pad), weight, bias, stride)
 
     @staticmethod
     def backward(ctx, grad):
+        if grad is None:
+            return None, None, None, None, None, None
         (kernel,) = ctx.saved_tensors
-        (top, left), stride, size, (h, w) = ctx.meta
+        (left, _, top, _), stride, size, (h, w) = ctx.meta
         padded = F.pixel_shuffle(F.conv2d(grad, kernel, padding=size - 1), stride)
         return padded[:, :, top:top + h, left:left + w], None, None, None, None, None
 
@@ -138,14 +176,15 @@ class _PolyphaseConv(torch.autograd.Function):
 class PaddedConv2d(nn.Module):
     """A frozen convolution with its own zero padding ``(left, right, top, bottom)``.
 
-    No padded copy of the input is made: symmetric padding is the convolution's own, and
-    TensorFlow's "SAME" padding for stride 2 (one more pixel after than before) becomes
-    symmetric by giving the kernel a leading row/column of zeros. That also makes the
-    backward of strided depthwise convolutions several times faster on the CPU. A
-    strided convolution of an RGB image with a large kernel takes the polyphase backward.
+    No padded copy of a feature map is made: symmetric padding is the convolution's own,
+    and TensorFlow's "SAME" padding for stride 2 (one more pixel after than before)
+    becomes symmetric by giving the kernel a leading row/column of zeros, which also
+    makes the backward of strided depthwise convolutions several times faster on the
+    CPU. An RGB input is small, so it is simply padded; with a large kernel and a stride
+    its input gradient takes the polyphase form.
     """
 
-    POLYPHASE_MAX_IN_CHANNELS = 4
+    SMALL_INPUT_CHANNELS = 4  # an image, not a feature map
     POLYPHASE_MIN_KERNEL = 7  # measured: faster for a 7×7 stem, slower for a 3×3 one
 
     def __init__(self, conv: nn.Conv2d, pad: Tuple[int, int, int, int] = (0, 0, 0, 0)):
@@ -157,9 +196,10 @@ class PaddedConv2d(nn.Module):
         left, right, top, bottom = pad
         left, right, top, bottom = left + pw, right + pw, top + ph, bottom + ph
         weight = conv.weight.detach()
-        if right == left + 1:  # a zero column in front = the input shifted right by one
+        image_input = conv.in_channels <= self.SMALL_INPUT_CHANNELS
+        if right == left + 1 and not image_input:  # a zero column in front = the input shifted right by one
             weight, left = F.pad(weight, (1, 0, 0, 0)), left + 1
-        if bottom == top + 1:
+        if bottom == top + 1 and not image_input:
             weight, top = F.pad(weight, (0, 0, 1, 0)), top + 1
         self.explicit_pad = None if (left, top) == (right, bottom) else (left, right, top, bottom)
         self.padding = (0, 0) if self.explicit_pad else (top, left)
@@ -167,17 +207,18 @@ class PaddedConv2d(nn.Module):
         self.bias = None if conv.bias is None else nn.Parameter(conv.bias.detach().clone(),
                                                                 requires_grad=False)
         self.stride, self.groups = tuple(conv.stride), conv.groups
-        self.polyphase = (self.groups == 1 and self.stride[0] == self.stride[1] > 1
-                          and self.explicit_pad is None
-                          and conv.in_channels <= self.POLYPHASE_MAX_IN_CHANNELS
+        self.polyphase = (image_input and self.groups == 1
+                          and self.stride[0] == self.stride[1] > 1
                           and max(conv.kernel_size) >= self.POLYPHASE_MIN_KERNEL)
         if self.polyphase:
             self.register_buffer("_kernel", polyphase_kernel(weight, self.stride[0]))
 
     def forward(self, x):
         if self.polyphase and torch.is_grad_enabled() and x.requires_grad:
-            return _PolyphaseConv.apply(x, self.weight, self.bias, self.padding,
-                                        self.stride[0], self._kernel)
+            top, left = self.padding
+            pad = self.explicit_pad or (left, left, top, top)
+            return _PolyphaseConv.apply(x, self.weight, self.bias, pad, self.stride[0],
+                                        self._kernel)
         if self.explicit_pad:
             x = F.pad(x, self.explicit_pad)
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, 1, self.groups)

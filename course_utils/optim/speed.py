@@ -7,8 +7,8 @@ deep copy in which
   it (EfficientNet's "SAME" convolutions; InceptionV1's ``F.pad`` calls, rewritten in
   a traced copy of its flat ``forward``),
 - slow layers become the faster exact equivalents of ``fast_ops`` (InceptionV1's
-  redirected ReLU and local response normalization; the input gradient of the first,
-  strided RGB convolution),
+  redirected ReLU, local response normalization and concatenation; the input gradient
+  of the first, strided RGB convolution),
 - weights are stored channels-last, which the CPU convolution kernels prefer.
 Layer names are unchanged, so hooks and objectives work the same on the copy.
 Each replacement is tested equal to the original to 1e-5 on outputs and gradients.
@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from .fast_ops import FastRedirectedReLU, PaddedConv2d, local_response_norm
+from .fast_ops import FastRedirectedReLU, PaddedConv2d, ZeroSkippingCat, local_response_norm
 
 # (conv, batchnorm) attribute pairs, folded wherever a module has both.
 FOLD_PAIRS: Tuple[Tuple[str, str], ...] = (
@@ -60,13 +60,15 @@ def _same_padding(conv: nn.Module) -> Tuple[int, int, int, int]:
 
 def _swap_modules(module: nn.Module) -> int:
     """Replace layers by their fast equivalents, in place, under the same names:
-    Lucent's RedirectedReLU and EfficientNet's "SAME"-padded convolutions."""
+    Lucent's RedirectedReLU and concatenation, EfficientNet's "SAME" convolutions."""
     swapped = 0
     for parent in list(module.modules()):
         for name, child in list(parent.named_children()):
             kind = type(child).__name__
             if kind == "RedirectedReluLayer":
                 setattr(parent, name, FastRedirectedReLU())
+            elif kind == "CatLayer":
+                setattr(parent, name, ZeroSkippingCat())
             elif kind == "Conv2dStaticSamePadding":
                 setattr(parent, name, PaddedConv2d(child, _same_padding(child)))
             else:

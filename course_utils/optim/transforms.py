@@ -86,6 +86,17 @@ def standard_transforms(generator: Optional[torch.Generator] = None) -> List[Tra
             random_rotate(list(range(-10, 11)) + [0] * 5, generator), jitter(4, generator)]
 
 
+def affine_grid(theta: torch.Tensor, size: int) -> torch.Tensor:
+    """``F.affine_grid(theta, (n, c, size, size), align_corners=False)``, built from two
+    broadcast sums instead of a (size², 3) × (3, 2) batched matrix product."""
+    coords = (torch.arange(size, dtype=theta.dtype, device=theta.device) * 2 + 1) / size - 1
+    cols, rows = coords.view(1, 1, size), coords.view(1, size, 1)
+    t = theta[..., None, None]  # (n, 2, 3, 1, 1)
+    grid_x = t[:, 0, 0] * cols + t[:, 0, 1] * rows + t[:, 0, 2]
+    grid_y = t[:, 1, 0] * cols + t[:, 1, 1] * rows + t[:, 1, 2]
+    return torch.stack([grid_x, grid_y], -1)
+
+
 class RandomAffine:
     """Pad, jitter, scale and rotate in one ``grid_sample`` call, optionally resizing.
 
@@ -118,7 +129,7 @@ class RandomAffine:
         n, c, h, _ = x.shape
         out = self.out_size or h
         theta = self.matrices(n, h).to(x)
-        grid = F.affine_grid(theta, [n, c, out, out], align_corners=False)
+        grid = affine_grid(theta, out)
         return F.grid_sample(x - self.fill, grid, mode="bilinear", padding_mode="zeros",
                              align_corners=False) + self.fill
 
