@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from course_utils.lucent_bridge import lucent_render  # noqa: E402
 from course_utils.models import load_model, wrap_module  # noqa: E402
 from course_utils.optim import evaluate, render, render_channels  # noqa: E402
+from course_utils.optim.memory import keep_freed_memory  # noqa: E402
 from course_utils.optim.parallel import render_channels_parallel  # noqa: E402
 
 INPUT = 224
@@ -140,8 +141,12 @@ def main(argv=None):
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
               flush=True)
 
+    # render() sets this on first use; set it up front so that Lucent, which runs first
+    # and in the same process, gets the same allocator from its first step.
+    kept = keep_freed_memory()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{'quick' if args.quick else 'full'} mode", flush=True)
+          f"{'quick' if args.quick else 'full'} mode, allocator keeps freed memory: {kept} "
+          "(for both)", flush=True)
     effnet = load_model("efficientnet_lite0", device="cpu", verbose=False)
     rows = [single_case("effnet", effnet, "mid", 0, size, steps, repeats, log)]
     incv1, weights = inception(real=True)

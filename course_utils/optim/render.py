@@ -20,6 +20,7 @@ from ..errors import CourseError
 from ..images import check_images
 from . import budget
 from . import objectives as obj
+from .memory import keep_freed_memory
 from .param import image as make_image
 from .speed import render_copy
 from .transforms import RandomAffine, compose, resize
@@ -212,6 +213,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
         raise CourseError(f"steps must be a positive integer, got {steps!r}.")
     if seed is not None:
         torch.manual_seed(seed)
+    keep_freed_memory()  # steps reuse freed activations instead of faulting in fresh pages
     if param is None:  # refuse an oversized batch before allocating anything
         budget.check_fits(model, objective, batch, input_size or max(size, model.input_size),
                           stop_early)
