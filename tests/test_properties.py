@@ -110,6 +110,26 @@ def test_affine_grid_matches_torch(seed, n, side, out):
 
 
 @quick
+@given(seed=seeds, n=batches, side=sides, out=st.integers(1, 48), threads=st.integers(1, 4))
+def test_banded_grid_sample_matches_torch(seed, n, side, out, threads):
+    x = random_images(seed, n, side, side).requires_grad_(True)
+    t = transforms.RandomAffine(degrees=45, scale=0.5, generator=torch.Generator().manual_seed(seed))
+    grid = transforms.affine_grid(t.matrices(n, side), out)
+    g = torch.randn(n, 3, out, out, generator=torch.Generator().manual_seed(seed))
+    expected = torch.nn.functional.grid_sample(x, grid, align_corners=False)
+    ref_grad, = torch.autograd.grad(expected, x, g)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        ours = transforms.grid_sample(x, grid)
+        grad, = torch.autograd.grad(ours, x, g)
+    finally:
+        torch.set_num_threads(previous)
+    assert torch.equal(ours, expected)
+    assert torch.allclose(grad, ref_grad, atol=1e-5)
+
+
+@quick
 @given(seed=seeds, n=batches, side=sides, angle=st.integers(-180, 180), fill=unit_floats)
 def test_random_rotate_keeps_shape_and_range(seed, n, side, angle, fill):
     x = random_images(seed, n, side, side)

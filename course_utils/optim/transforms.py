@@ -97,6 +97,30 @@ def affine_grid(theta: torch.Tensor, size: int) -> torch.Tensor:
     return torch.stack([grid_x, grid_y], -1)
 
 
+def grid_sample(x: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    """Bilinear ``F.grid_sample`` (zeros outside, ``align_corners=False``), with the rows
+    of a small batch split over the CPU threads.
+
+    The CPU kernel's backward pass works on one image per thread, so a single image
+    would use one thread: here its output rows are cut into bands, each band becomes a
+    batch entry, and autograd sums the bands' gradients. The output is bit-identical.
+    """
+    n, c, h, w = x.shape
+    out_h, out_w = grid.shape[1:3]
+    bands = max(1, torch.get_num_threads() // n) if x.device.type == "cpu" else 1
+    while out_h % bands:
+        bands -= 1
+    if bands == 1:
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    rows = out_h // bands
+    grids = grid.reshape(n, bands, rows, out_w, 2).transpose(0, 1).reshape(-1, rows, out_w, 2)
+    copies = x.expand(bands, n, c, h, w).reshape(bands * n, c, h, w)
+    out = F.grid_sample(copies, grids, mode="bilinear", padding_mode="zeros",
+                        align_corners=False)
+    return out.reshape(bands, n, c, rows, out_w).permute(1, 2, 0, 3, 4).reshape(n, c, out_h,
+                                                                               out_w)
+
+
 class RandomAffine:
     """Pad, jitter, scale and rotate in one ``grid_sample`` call, optionally resizing.
 
@@ -129,9 +153,7 @@ class RandomAffine:
         n, c, h, _ = x.shape
         out = self.out_size or h
         theta = self.matrices(n, h).to(x)
-        grid = affine_grid(theta, out)
-        return F.grid_sample(x - self.fill, grid, mode="bilinear", padding_mode="zeros",
-                             align_corners=False) + self.fill
+        return grid_sample(x - self.fill, affine_grid(theta, out)) + self.fill
 
 
 def resize(size: int) -> Transform:
