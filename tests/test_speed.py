@@ -144,3 +144,22 @@ def test_zero_skipping_cat_skips_branches_without_gradient():
     ours[:, 1].sum().backward()  # reads only the first branch
     assert torch.equal(a.grad, g_ref[0]) and a.grad.abs().sum() > 0
     assert b.grad is None and not g_ref[1].any()  # skipped, where torch.cat gives zeros
+
+
+def test_render_copy_keeps_a_patched_relu(tiny):
+    """guided_relu patches Lucent's ReLU layers; the copy must not swap them back."""
+    from lucent.modelzoo import inceptionv1
+
+    from course_utils.optim.relu_override import guided_relu
+
+    torch.manual_seed(0)
+    module = inceptionv1().eval().double()
+    x = torch.rand(1, 3, 224, 224, dtype=torch.float64, requires_grad=True)
+    with guided_relu(module):
+        fast = make_render_copy(module)
+        grads = []
+        for net in (module, fast):
+            with capture(net, ["mixed3a"], detach=False) as acts:
+                net(x * 255 - 117)
+            grads.append(torch.autograd.grad(acts["mixed3a"][:, 5].mean(), x)[0])
+    assert _rel(grads[1], grads[0]) < 1e-5
