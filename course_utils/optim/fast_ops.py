@@ -124,6 +124,8 @@ class _Concatenate(torch.autograd.Function):
         if grad is None:
             return (None,) * (len(ctx.sizes) + 1)
         pieces = grad.split(ctx.sizes, ctx.dim)
+        if grad.device.type != "cpu":  # on a GPU each check would wait for the device
+            return (None,) + tuple(pieces)
         return (None,) + tuple(p if bool(p.any()) else None for p in pieces)
 
 
