@@ -25,7 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_utils.lucent_bridge import lucent_render  # noqa: E402
-from course_utils.models import load_model, wrap_module  # noqa: E402
+from course_utils.models import load_model  # noqa: E402
 from course_utils.optim import evaluate, render, render_channels  # noqa: E402
 from course_utils.optim.memory import keep_freed_memory  # noqa: E402
 from course_utils.optim.parallel import render_channels_parallel  # noqa: E402
@@ -120,13 +120,10 @@ def inception(real: bool):
         return load_model("inceptionv1", device="cpu", verbose=False), "real weights"
     from lucent.modelzoo import inceptionv1
 
-    from course_utils.models import _inception_preprocess
+    from course_utils.models import wrap_inceptionv1
 
     torch.manual_seed(0)
-    model = wrap_module(inceptionv1(pretrained=False), name="inceptionv1",
-                        preprocess=_inception_preprocess, input_size=224,
-                        stages={"early": "mixed3a", "mid": "mixed4a", "late": "mixed5b"})
-    return model, "random weights"
+    return wrap_inceptionv1(inceptionv1(pretrained=False), device="cpu"), "random weights"
 
 
 def main(argv=None):

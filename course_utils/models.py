@@ -191,6 +191,12 @@ def _inceptionv1(device, download: bool = True) -> CourseModel:
         if isinstance(exc, OSError):  # URLError is an OSError
             raise inception_missing_error(f"downloading failed: {exc}") from exc
         raise
+    return wrap_inceptionv1(net, device)
+
+
+def wrap_inceptionv1(net: nn.Module, device) -> CourseModel:
+    """A ``CourseModel`` around Lucent's InceptionV1 module (trained or not): frozen,
+    with its preprocessing, stages and pre-softmax logits layer."""
     net = _freeze(net, device)
     stages = {"early": "mixed3a", "mid": "mixed4a", "late": "mixed5b"}
     # The converted TensorFlow graph has 1008 outputs (softmax) in its own class order;

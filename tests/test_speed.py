@@ -146,7 +146,7 @@ def test_zero_skipping_cat_skips_branches_without_gradient():
     assert b.grad is None and not g_ref[1].any()  # skipped, where torch.cat gives zeros
 
 
-def test_render_copy_keeps_a_patched_relu(tiny):
+def test_render_copy_keeps_a_patched_relu():
     """guided_relu patches Lucent's ReLU layers; the copy must not swap them back."""
     from lucent.modelzoo import inceptionv1
 

@@ -199,11 +199,13 @@ class PaddedConv2d(nn.Module):
         left, right, top, bottom = left + pw, right + pw, top + ph, bottom + ph
         weight = conv.weight.detach()
         image_input = conv.in_channels <= self.SMALL_INPUT_CHANNELS
-        if right == left + 1 and not image_input:  # a zero column in front = the input shifted right by one
+        # a zero column (row) in front of the kernel = the input shifted right (down) by one
+        if right == left + 1 and not image_input:
             weight, left = F.pad(weight, (1, 0, 0, 0)), left + 1
         if bottom == top + 1 and not image_input:
             weight, top = F.pad(weight, (0, 0, 1, 0)), top + 1
-        self.explicit_pad = None if (left, top) == (right, bottom) else (left, right, top, bottom)
+        self.pad = (left, right, top, bottom)
+        self.explicit_pad = None if (left, top) == (right, bottom) else self.pad
         self.padding = (0, 0) if self.explicit_pad else (top, left)
         self.weight = nn.Parameter(weight.clone(), requires_grad=False)
         self.bias = None if conv.bias is None else nn.Parameter(conv.bias.detach().clone(),
@@ -217,9 +219,7 @@ class PaddedConv2d(nn.Module):
 
     def forward(self, x):
         if self.polyphase and torch.is_grad_enabled() and x.requires_grad:
-            top, left = self.padding
-            pad = self.explicit_pad or (left, left, top, top)
-            return _PolyphaseConv.apply(x, self.weight, self.bias, pad, self.stride[0],
+            return _PolyphaseConv.apply(x, self.weight, self.bias, self.pad, self.stride[0],
                                         self._kernel)
         if self.explicit_pad:
             x = F.pad(x, self.explicit_pad)

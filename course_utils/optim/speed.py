@@ -58,10 +58,9 @@ def _same_padding(conv: nn.Module) -> Tuple[int, int, int, int]:
     return tuple(pad.padding) if isinstance(pad, nn.ZeroPad2d) else (0, 0, 0, 0)
 
 
-def _swap_modules(module: nn.Module) -> int:
+def _swap_modules(module: nn.Module) -> None:
     """Replace layers by their fast equivalents, in place, under the same names:
     Lucent's RedirectedReLU and concatenation, EfficientNet's "SAME" convolutions."""
-    swapped = 0
     for parent in list(module.modules()):
         for name, child in list(parent.named_children()):
             kind = type(child).__name__
@@ -73,10 +72,6 @@ def _swap_modules(module: nn.Module) -> int:
                 setattr(parent, name, ZeroSkippingCat())
             elif kind == "Conv2dStaticSamePadding":
                 setattr(parent, name, PaddedConv2d(child, _same_padding(child)))
-            else:
-                continue
-            swapped += 1
-    return swapped
 
 
 class _LeafTracer(fx.Tracer):

@@ -73,8 +73,7 @@ def random_rotate(angles: Sequence[float], generator: Optional[torch.Generator] 
         m = rotation_matrix(torch.full((n,), float(a)), torch.ones(n))
         theta = torch.cat([m, torch.zeros(n, 2, 1)], -1).to(x)
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-        return F.grid_sample(x - fill, grid, mode="bilinear", padding_mode="zeros",
-                             align_corners=False) + fill
+        return grid_sample(x - fill, grid) + fill
 
     return apply
 
