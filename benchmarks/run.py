@@ -26,9 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_utils.lucent_bridge import lucent_render  # noqa: E402
 from course_utils.models import load_model  # noqa: E402
+from course_utils.engine import keep_freed_memory  # noqa: E402
 from course_utils.optim import evaluate, render, render_channels  # noqa: E402
-from course_utils.optim.memory import keep_freed_memory  # noqa: E402
-from course_utils.optim.parallel import render_channels_parallel  # noqa: E402
 
 INPUT = 224
 
@@ -49,7 +48,7 @@ def timed(fn):
 
 
 def score(model, layer, channel, image):
-    return float(evaluate(model, f"{layer}:{channel}", image, input_size=INPUT, fast=False)[0])
+    return float(evaluate(model, f"{layer}:{channel}", image, input_size=INPUT, speed_ups=False)[0])
 
 
 def warm_up(model, lucent_model, layer, channel, size):
@@ -90,9 +89,8 @@ def gallery_case(model, layer, channels, size, steps, log):
     ways = {
         "batched": lambda: render_channels(model, layer, channels, size=size, steps=steps,
                                            input_size=INPUT, progress=False),
-        "2 processes": lambda: render_channels_parallel(model, layer, channels, workers=2,
-                                                        size=size, steps=steps,
-                                                        input_size=INPUT),
+        "2 processes": lambda: render_channels(model, layer, channels, workers=2, size=size,
+                                               steps=steps, input_size=INPUT),
     }
     timings = {}
     for way, fn in ways.items():

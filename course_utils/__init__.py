@@ -1,15 +1,15 @@
 """Companion package for the activation maximization course.
 
-Modules: ``models`` (load and describe networks), ``hooks`` (capture activations),
-``images`` (sample photos), ``optim`` (the optimizer), ``plotting`` (figures),
-``config`` (fast mode). Run ``python -m course_utils --help`` for the CLI.
+``optim`` is the method (param, objectives, transforms, render), ``engine`` its speed,
+``models`` loads networks, ``hooks`` reads them, ``images`` / ``metrics`` / ``plotting``
+show and measure. docs/architecture.md has the map; ``python -m course_utils --help``
+the CLI.
 """
 __version__ = "0.1.0"
 
 from .config import fast_mode
 from .errors import CourseError
 from .models import CourseModel, load_model
-
 
 
 def require(minimum: str) -> None:

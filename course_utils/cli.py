@@ -10,7 +10,12 @@ import json
 import sys
 from typing import List, Optional
 
+import matplotlib.pyplot as plt
+
+from . import plotting
 from .errors import CourseError
+from .models import load_model
+from .poster import render_poster
 
 
 def _channels(text: str) -> List[int]:
@@ -96,17 +101,12 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _run(args) -> int:
-    from .models import load_model
-
     model = load_model(args.model, verbose=True)
     if args.command == "layers":
         print(model.describe())
         for name, count in model.layers.items():
             print(f"{name}\t{count}")
         return 0
-
-    from . import plotting
-    from .poster import render_poster
 
     layers = [s.strip() for s in args.layers.split(",")] if args.command == "poster" \
         else [args.layer]
@@ -124,8 +124,6 @@ def _run(args) -> int:
         fig = plotting.gallery([c.image for c in cells],
                                [f"ch {c.channel} ({c.activation_end:.1f})" for c in cells],
                                suptitle=f"{labels[0]} — {title}", save=args.out)
-    import matplotlib.pyplot as plt
-
     plt.close(fig)
     if args.json:
         for cell in cells:

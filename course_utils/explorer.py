@@ -18,13 +18,13 @@ class Explorer:
         self.last = None
 
     def choices(self):
-        """Stages first, then every block-level layer with at least 3 channels."""
+        """Stages first, then the layers a learner would pick (``model.main_layers``)."""
         stages = [(f"{s} ({n})", s) for s, n in self.model.stages.items()]
-        layers = [(f"{n} [{c} ch]", n) for n, c in self.model.layers.items() if c >= 3]
+        layers = [(f"{n} [{self.model.layers[n]} ch]", n) for n in self.model.main_layers]
         return stages + layers
 
     def run(self, layer: str = "mid", channel: int = 0, show: bool = True):
-        """Render one channel; returns the ``Render``."""
+        """Render one channel; returns the ``RenderResult``."""
         self.model.check_channel(layer, channel)
         self.last = render(self.model, f"{layer}:{channel}", size=self.size,
                            steps=self.steps, seed=self.seed, progress=False)

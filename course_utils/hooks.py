@@ -1,72 +1,124 @@
-"""Capture the outputs of named layers with hooks that are always removed."""
+"""Read a network: the outputs of named layers, captured by hooks that are always removed.
+
+``capture`` is the one way the course reads activations (the renderer, ``evaluate``,
+the metrics, the explorer and the notebooks all use it):
+
+>>> with capture(model.module, ["features.3"]) as acts:
+...     model.module(x)
+>>> acts["features.3"].shape
+
+``acts.run(x)`` does the same forward pass but stops it as soon as the last named
+layer has been computed: an objective on an early layer never pays for the rest.
+"""
 from contextlib import contextmanager
-from typing import Dict, Iterable, Iterator, Union
+from typing import Dict, Iterable, Iterator, Optional, Union
 
 import torch
 from torch import nn
 
+from .errors import unknown_layer_error
 
-def get_layer(model: nn.Module, name: str) -> nn.Module:
+# Pseudo-layers an objective can read besides the network's own layers:
+INPUT = "input"  # the image itself, before random transforms (penalties read it)
+LOGITS = "logits"  # the network's output scores, before the softmax
+
+
+def get_layer(module: nn.Module, name: str) -> nn.Module:
     """The sub-module called ``name``; unknown names raise with the closest valid ones."""
-    modules = dict(model.named_modules())
+    modules = dict(module.named_modules())
     if name in modules and name != "":
         return modules[name]
-    from .errors import unknown_layer_error
-
     raise unknown_layer_error(name, [n for n in modules if n])
 
 
-def count_hooks(model: nn.Module) -> int:
-    """How many forward / backward hooks are attached anywhere in ``model``."""
+def count_hooks(module: nn.Module) -> int:
+    """How many forward / backward hooks are attached anywhere in ``module``."""
     total = 0
-    for module in model.modules():
-        total += len(module._forward_hooks) + len(module._forward_pre_hooks)
-        total += len(module._backward_hooks)
-        total += len(getattr(module, "_backward_pre_hooks", {}))
+    for sub in module.modules():
+        total += len(sub._forward_hooks) + len(sub._forward_pre_hooks)
+        total += len(sub._backward_hooks) + len(getattr(sub, "_backward_pre_hooks", {}))
     return total
 
 
+class _StopForward(Exception):
+    """Raised by a hook, inside ``Captured.run`` only, once every named layer is done."""
+
+
+class Captured(dict):
+    """Layer name → output, filled while the network runs inside ``capture``.
+
+    ``output`` holds what the network returned, or None when ``run`` stopped it early.
+    """
+
+    def __init__(self, module: nn.Module, names: Iterable[str], detach: bool):
+        super().__init__()
+        self.module, self.names, self.detach = module, list(dict.fromkeys(names)), detach
+        self.output: Optional[torch.Tensor] = None
+        self._stopping = False
+
+    def record(self, name: str, output: torch.Tensor) -> None:
+        detachable = self.detach and isinstance(output, torch.Tensor)
+        self[name] = output.detach() if detachable else output
+        if self._stopping and len(self) == len(self.names):
+            raise _StopForward
+
+    def run(self, x: torch.Tensor, stop_early: bool = True) -> "Captured":
+        """Run the network on ``x`` (already preprocessed) and return the captured outputs,
+        stopping right after the last named layer unless ``stop_early`` is False."""
+        self.clear()
+        self.output, self._stopping = None, stop_early
+        try:
+            self.output = self.module(x)
+        except _StopForward:
+            pass
+        finally:
+            self._stopping = False
+        return self
+
+
 @contextmanager
-def capture(model: nn.Module, layers: Union[str, Iterable[str]], detach: bool = True
-            ) -> Iterator[Dict[str, torch.Tensor]]:
-    """Record the outputs of ``layers`` while the block runs.
+def capture(module: nn.Module, layers: Union[str, Iterable[str]], detach: bool = True
+            ) -> Iterator[Captured]:
+    """Record the outputs of ``layers`` (module names) while the block runs.
 
-    >>> with capture(model, ["features.3"]) as acts:
-    ...     model(x)
-    >>> acts["features.3"].shape
-
-    Hooks are removed on every exit path, errors and interrupts included.
+    Outputs are detached unless ``detach=False`` (an optimizer needs their gradients).
+    Names are checked before any hook is attached, and hooks are removed on every exit
+    path, errors and interrupts included.
     """
     names = [layers] if isinstance(layers, str) else list(layers)
-    modules = {name: get_layer(model, name) for name in names}  # validate before hooking
-    activations: Dict[str, torch.Tensor] = {}
+    modules = {name: get_layer(module, name) for name in names}
+    captured = Captured(module, names, detach)
     handles = []
-
-    def make_hook(name):
-        def hook(_module, _inputs, output):
-            activations[name] = output.detach() if detach else output
-        return hook
-
     try:
-        for name, module in modules.items():
-            handles.append(module.register_forward_hook(make_hook(name)))
-        yield activations
+        for name, sub in modules.items():
+            handles.append(sub.register_forward_hook(
+                lambda _m, _inputs, output, name=name: captured.record(name, output)))
+        yield captured
     finally:
         for handle in handles:
             handle.remove()
 
 
 @contextmanager
-def removing_new_hooks(model: nn.Module) -> Iterator[nn.Module]:
-    """Remove every forward hook added to ``model`` inside the block.
+def removing_new_hooks(module: nn.Module) -> Iterator[nn.Module]:
+    """Remove every forward hook added to ``module`` inside the block.
 
     Lucent's ``render_vis`` hooks every layer and never removes those hooks; wrap its
     calls in this so the model does not slow down and collect hooks with each call.
     """
-    before = {m: set(m._forward_hooks) for m in model.modules()}
+    before = {m: set(m._forward_hooks) for m in module.modules()}
     try:
-        yield model
+        yield module
     finally:
-        for module in model.modules():
-            for key in set(module._forward_hooks) - before.get(module, set()):
-                del module._forward_hooks[key]
+        for sub in module.modules():
+            for key in set(sub._forward_hooks) - before.get(sub, set()):
+                del sub._forward_hooks[key]
+
+
+def layer_outputs(module: nn.Module, x: torch.Tensor) -> Dict[str, torch.Tensor]:
+    """Every named sub-module's output for one forward pass (4-D image outputs only)."""
+    names = [name for name, _ in module.named_modules() if name]
+    with torch.no_grad(), capture(module, names) as acts:
+        module(x)
+    return {name: out for name, out in acts.items()
+            if isinstance(out, torch.Tensor) and out.dim() == 4}

@@ -1,15 +1,17 @@
-"""Numbers that describe visualizations, so notebooks can measure instead of claim.
+"""Numbers that describe images and activations, so notebooks measure instead of claim.
 
-``high_frequency_score`` says how much of an image is fine-grained static;
-``activation_vectors`` + ``cosine_matrix`` / ``consistency`` say how alike several
-images look *to the network*; ``mean_pairwise_distance`` says how spread out a batch is.
+``high_frequency_score`` and ``total_variation`` say how much of an image is fine-grained
+static; ``cosine_matrix`` / ``consistency`` say how alike several activation vectors are
+(from ``optim.channel_activations``: how alike images look *to the network*);
+``mean_pairwise_distance`` says how spread out a batch is; ``class_rank`` where a class
+stands among a model's predictions. None of them runs a network.
 """
-from typing import Optional
-
 import torch
 import torch.nn.functional as F
 
 from .errors import CourseError
+from .hooks import INPUT
+from .optim import objectives
 
 
 def radial_frequencies(h: int, w: int) -> torch.Tensor:
@@ -38,28 +40,9 @@ def high_frequency_score(images: torch.Tensor, cutoff: float = 0.25) -> torch.Te
                        torch.zeros_like(total))
 
 
-@torch.no_grad()
-def activation_vectors(model, images: torch.Tensor, layer: str,
-                       input_size: Optional[int] = None) -> torch.Tensor:
-    """Each image's channel activations at ``layer``, averaged over positions: (N, C).
-
-    Averaging over positions makes the vector ignore *where* a pattern appears, so two
-    visualizations of the same feature, shifted, still get similar vectors.
-    """
-    from .hooks import capture
-
-    size = input_size or model.input_size
-    x = F.interpolate(images.float().to(model.device), size=(size, size), mode="bilinear",
-                      align_corners=False)
-    name = model.resolve(layer)
-    with capture(model.module, name) as acts:
-        model.module(model.preprocess(x))
-    return acts[name].float().mean((-2, -1)).cpu()
-
-
-def cosine_matrix(vectors: torch.Tensor) -> torch.Tensor:
-    """Cosine similarity of every pair of rows: (N, D) → (N, N)."""
-    unit = F.normalize(vectors.float().flatten(1), dim=1)
+def cosine_matrix(vectors) -> torch.Tensor:
+    """Cosine similarity of every pair of rows: (N, D) tensor or array → (N, N)."""
+    unit = F.normalize(torch.as_tensor(vectors).float().flatten(1), dim=1)
     return unit @ unit.T
 
 
@@ -77,16 +60,21 @@ def consistency(vectors: torch.Tensor) -> float:
 
 def mean_pairwise_distance(x: torch.Tensor) -> float:
     """Mean Euclidean distance between the (flattened) items of a batch, over all pairs."""
-    flat = x.detach().float().cpu().flatten(1)
+    flat = torch.as_tensor(x).detach().float().cpu().flatten(1)
     return _off_diagonal_mean(torch.cdist(flat, flat))
 
 
-@torch.no_grad()
-def class_rank(model, images: torch.Tensor, class_index: int,
-               input_size: Optional[int] = None) -> torch.Tensor:
-    """Rank of ``class_index`` among the model's predictions for each image (0 = top-1)."""
-    size = input_size or model.input_size
-    x = F.interpolate(images.float().to(model.device), size=(size, size), mode="bilinear",
-                      align_corners=False)
-    logits = model.module(model.preprocess(x)).float().cpu()
+def class_rank(logits: torch.Tensor, class_index: int) -> torch.Tensor:
+    """Rank of ``class_index`` in each row of ``logits`` (0 = the top prediction)."""
+    logits = logits.detach().float().cpu()
+    if not 0 <= class_index < logits.shape[-1]:
+        raise CourseError(f"class_index {class_index} is out of range for {logits.shape[-1]} "
+                          "classes.")
     return (logits > logits[:, class_index:class_index + 1]).sum(1)
+
+
+def total_variation(images: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference between neighbouring pixels of each image: (batch,)."""
+    if images.dim() == 3:
+        images = images[None]
+    return objectives.total_variation()({INPUT: images.detach().float()})

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from course_utils.errors import CourseError
-from course_utils.optim import budget, channel, render, render_channels
+from course_utils.engine import memory_budget as budget
+from course_utils.optim import channel, render, render_channels
 from model_watch import gradient_forwards
 
 QUICK = dict(size=16, steps=2, progress=False)
@@ -60,10 +61,11 @@ def test_estimate_counts_the_layers_up_to_the_target(tiny):
     image = 3 * 16 * 16 * 8
     expected = budget.OVERHEAD * budget.BYTES_PER_VALUE * TINY_MID_VALUES + image
     assert budget.bytes_per_image(tiny, ["mid"], 16) == int(expected)
-    # the whole network runs when the objective reads the logits, or stop_early is off
+    # the whole network runs when the objective reads the logits
     every = TINY_MID_VALUES + 6 * 8 * 8
-    assert budget.bytes_per_image(tiny, ["logits"], 16) == budget.bytes_per_image(
-        tiny, ["mid"], 16, stop_early=False) == int(budget.OVERHEAD * 4 * every + image)
+    assert budget.bytes_per_image(tiny, ["logits"], 16) == int(budget.OVERHEAD * 4 * every + image)
+    # a penalty on the image alone costs no layer at all
+    assert budget.bytes_per_image(tiny, ["input"], 16) == image
 
 
 def test_estimate_grows_with_the_input_area(tiny):
@@ -76,7 +78,8 @@ MEASURE = textwrap.dedent("""
     import json, sys, threading, time, torch
     torch.set_num_threads(1)
     from course_utils.models import load_model
-    from course_utils.optim import budget, render_channels
+    from course_utils.engine import memory_budget as budget
+    from course_utils.optim import render_channels
 
     def anonymous_bytes():  # resident memory that is not file-backed code or data
         with open("/proc/self/status") as f:
@@ -171,7 +174,7 @@ def test_interrupting_a_split_gallery_stops_it(tiny, monkeypatch):
         if step == 1:
             raise KeyboardInterrupt
 
-    result = render_channels(tiny, "mid", [0, 1, 2, 3, 4], callback=interrupt, **QUICK)
+    result = render_channels(tiny, "mid", [0, 1, 2, 3, 4], param_edit=interrupt, **QUICK)
     assert result.interrupted and result.images.shape[0] == 2
 
 

@@ -106,8 +106,10 @@ def test_objective_string_without_channel_explains_the_format(tiny):
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    (dict(steps=0), "steps must be a positive integer"),
-    (dict(size=4), "at least 8 pixels"),
+    (dict(steps=0), "steps must be a whole number of at least 1"),
+    (dict(size=4), "size must be a whole number of at least 8"),
+    (dict(lr=float("inf")), "lr must be a finite number greater than 0"),
+    (dict(snapshots=(0, 2)), "the last one is 1"),
     (dict(transforms="fancy"), "'standard'"),
 ])
 def test_bad_render_settings(tiny, kwargs, words):
@@ -185,8 +187,12 @@ def test_non_finite_objective_stops_and_names_the_step(tiny):
     assert "learning rate" in msg
 
 
-def test_infinite_learning_rate_is_caught_at_the_first_bad_step(tiny):
-    # An infinite step size turns the image parameters into NaN after the first update.
+def test_parameters_gone_non_finite_are_caught_at_the_first_bad_step(tiny):
+    def poison(step, param):  # a parameter edit that breaks the image after step 0
+        if step == 0:
+            for p in param.parameters():
+                p.fill_(float("inf"))
+
     with pytest.raises(CourseError) as info:
-        render(tiny, "mid:0", size=16, steps=5, lr=float("inf"), progress=False)
+        render(tiny, "mid:0", size=16, steps=5, param_edit=poison, progress=False)
     assert "step 1" in str(info.value)

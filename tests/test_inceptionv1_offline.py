@@ -96,11 +96,33 @@ def test_calls_return_logits_not_the_softmax(cached):
     model = cached[3]
     x = torch.rand(2, 3, 224, 224)  # the classifier head needs the native input size
     logits = model(x)
-    assert logits.shape == (2, 1008) and not model.labels_known
+    assert logits.shape == (2, 1008)
     with torch.no_grad():
         probabilities = model.module(model.preprocess(x))
     assert torch.allclose(logits.softmax(-1), probabilities, atol=1e-6)
     assert len(model.labels) == 1008
+
+
+def test_small_images_are_seen_at_the_native_size_and_named(cached):
+    """Below 224 px the fixed 7×7 pooling used to crash; the input-size rule resizes."""
+    model = cached[3]
+    x = torch.rand(2, 3, 128, 128)
+    top = model.predict(x, k=3)
+    assert len(top) == 2 and all(len(row) == 3 for row in top)
+    names = {label for row in top for label, _ in row}
+    assert names <= set(model.labels) and not any(n.startswith("class ") for n in names)
+    torch.testing.assert_close(model(x), model(torch.nn.functional.interpolate(
+        x, size=224, mode="bilinear", align_corners=False)))
+
+
+def test_the_class_names_are_imagenets_in_inceptionv1s_own_order():
+    names = models.inceptionv1_labels()
+    assert len(names) == 1008 and names[0] == "dummy"
+    classes = names[1:1001]
+    assert sorted(classes) == sorted(models.imagenet_labels())  # the same 1000 classes
+    assert classes != models.imagenet_labels()  # ... in another order
+    assert classes[:3] == ["kit fox", "English setter", "Siberian husky"]
+    assert all(n.startswith("unused") for n in names[1001:])
 
 
 def test_logit_objective_reads_the_pre_softmax_layer(cached):
@@ -162,10 +184,10 @@ def test_unusable_weights_file_says_delete_it(empty_home, content):
 
 def test_auto_falls_back_to_efficientnet_offline(empty_home, monkeypatch, capsys):
     loaded = []
-    monkeypatch.setattr(models, "_efficientnet_lite0", lambda device: loaded.append("eff"))
+    monkeypatch.setattr(models, "_efficientnet", lambda name, device: loaded.append(name))
     monkeypatch.setattr(models, "_inceptionv1", lambda device: loaded.append("inc"))
     models.load_model("auto")
-    assert loaded == ["eff"]
+    assert loaded == ["efficientnet_lite0"]
     said = capsys.readouterr().out
     assert "Using efficientnet_lite0" in said and "not cached" in said
 

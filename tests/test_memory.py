@@ -9,7 +9,7 @@ import pytest
 # every allocation maps fresh pages (one fault per 4 KiB page) and every free unmaps them.
 SCRIPT = r"""
 import resource, sys, torch
-from course_utils.optim.memory import keep_freed_memory
+from course_utils.engine.allocator import keep_freed_memory
 
 applied = keep_freed_memory()
 def faults_per_allocation():

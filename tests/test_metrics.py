@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from course_utils.errors import CourseError
-from course_utils.metrics import (activation_vectors, class_rank, consistency, cosine_matrix,
+from course_utils.metrics import (class_rank, consistency, cosine_matrix, total_variation,
                                   high_frequency_score, mean_pairwise_distance)
 
 
@@ -78,17 +78,29 @@ def test_one_item_cannot_be_compared():
         consistency(torch.ones(1, 3))
 
 
-def test_activation_vectors_are_spatial_means(tiny):
+def test_channel_activations_are_spatial_means(tiny):
+    from course_utils.optim import channel_activations
+
     x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(1))
-    vectors = activation_vectors(tiny, x, "early")
+    vectors = channel_activations(tiny, "early", x)
     expected = tiny.module.conv1(x).mean((-2, -1))
-    torch.testing.assert_close(vectors, expected)
+    torch.testing.assert_close(torch.as_tensor(vectors), expected)
 
 
 def test_class_rank_counts_the_classes_scoring_higher(tiny):
     x = torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(2))
-    logits = tiny.module(x)
+    logits = tiny(x)
     order = logits.argsort(1, descending=True)
     for k in range(5):
-        ranks = class_rank(tiny, x, int(order[0, k]))
+        ranks = class_rank(logits, int(order[0, k]))
         assert int(ranks[0]) == k
+    with pytest.raises(CourseError, match="out of range"):
+        class_rank(logits, 5)
+
+
+def test_total_variation_of_known_images():
+    flat = torch.full((1, 3, 8, 8), 0.3)
+    stripes = torch.zeros(1, 3, 8, 8)
+    stripes[..., :, ::2] = 1.0  # every horizontal neighbour differs by 1, vertical by 0
+    assert float(total_variation(flat)[0]) == 0.0
+    assert float(total_variation(stripes)[0]) == pytest.approx(1.0)

@@ -71,8 +71,16 @@ def test_keyboard_interrupt_returns_the_partial_image_and_restores_the_model(tin
 def test_non_finite_abort_leaves_the_model_unchanged(tiny):
     before = snapshot(unusual_state(tiny).module)
     with pytest.raises(CourseError, match="NaN or infinite at step 1"):
-        render(tiny, "mid:0", size=16, steps=5, lr=float("inf"), progress=False)
+        render(tiny, "mid:0", size=16, steps=5, param_edit=poison_after_first_step,
+               progress=False)
     assert_unchanged(before, tiny.module)
+
+
+def poison_after_first_step(step, param):
+    """A parameter edit that turns the image's parameters into NaN after step 0."""
+    if step == 0:
+        for p in param.parameters():
+            p.fill_(float("nan"))
 
 
 def test_refused_render_leaves_the_model_unchanged(tiny):
@@ -111,7 +119,7 @@ def test_render_in_train_mode_keeps_batchnorm_statistics(effnet):
 
 
 def test_guided_relu_render_leaves_the_model_unchanged(tiny):
-    relu_override = pytest.importorskip("course_utils.optim.relu_override")
+    from course_utils.optim import guided as relu_override
     before = snapshot(unusual_state(tiny).module)
     with relu_override.guided_relu(tiny.module):
         render(tiny, "mid:0", **QUICK)

@@ -1,4 +1,5 @@
 """Objectives give exact values on the tiny hand-built model, and stay linear."""
+import numpy as np
 import pytest
 import torch
 
@@ -28,7 +29,7 @@ def test_neuron_defaults_to_the_centre(acts):
 
 
 def test_layer_is_the_mean_square(acts):
-    torch.testing.assert_close(O.layer("early")(acts), (acts["early"] ** 2).mean((1, 2, 3)))
+    torch.testing.assert_close(O.layer_energy("early")(acts), (acts["early"] ** 2).mean((1, 2, 3)))
 
 
 def test_logit_reads_the_output(acts):
@@ -96,3 +97,28 @@ def test_rendering_a_sum_raises_both_parts(tiny):
     assert evaluate(tiny, a + b, r.images)[0] > evaluate(tiny, a + b, start)[0]
     assert r.activation[0] == pytest.approx(evaluate(tiny, a, r.images)[0]
                                             + evaluate(tiny, b, r.images)[0], rel=1e-5)
+
+
+def test_channel_minus_scaled_penalties_by_hand(tiny):
+    """One algebra for what is maximized: a channel, minus 0.05 × total variation,
+    minus 2 × L2, checked against a computation written out with numpy."""
+    from course_utils.optim import evaluate, render
+    from course_utils.optim.param import PixelImage
+
+    x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(7))
+    objective = O.channel("mid", 1) - 0.05 * O.total_variation() - 2.0 * O.l2()
+    assert objective.layers == {"mid", "input"}
+
+    with torch.no_grad():
+        conv2 = tiny.module.conv2(tiny.module.relu1(tiny.module.conv1(x))).numpy()
+    a = x.numpy()
+    channel_mean = conv2[:, 1].mean(axis=(1, 2))
+    tv = np.abs(np.diff(a, axis=2)).mean((1, 2, 3)) + np.abs(np.diff(a, axis=3)).mean((1, 2, 3))
+    l2 = ((a - 0.5) ** 2).mean((1, 2, 3))
+    expected = channel_mean - 0.05 * tv - 2.0 * l2
+
+    np.testing.assert_allclose(evaluate(tiny, objective, x), expected, rtol=1e-5, atol=1e-6)
+    # inside a real render the first step scores the starting image the same way
+    result = render(tiny, objective, param=PixelImage(16, init=x), steps=1, transforms=None,
+                    progress=False)
+    np.testing.assert_allclose(result.history[0], expected, rtol=1e-5, atol=1e-6)

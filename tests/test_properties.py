@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils.optim import channel, direction, layer, neuron, param, transforms
+from course_utils.optim import channel, direction, layer_energy, neuron, param, transforms
 
 quick = settings(max_examples=25, deadline=None)  # modest counts keep the suite fast
 
@@ -194,7 +194,7 @@ def random_acts(seed: int) -> dict:
 
 def objectives():
     return st.sampled_from([
-        channel("a", 1), channel("b", 6, batch=2), neuron("a", 4, x=1, y=3), layer("b"),
+        channel("a", 1), channel("b", 6, batch=2), neuron("a", 4, x=1, y=3), layer_energy("b"),
         direction("a", [1.0, 0.0, -2.0, 0.5, 3.0]),
     ])
 

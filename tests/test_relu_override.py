@@ -5,7 +5,7 @@ from torch import nn
 
 from course_utils.errors import CourseError
 from course_utils.hooks import count_hooks
-from course_utils.optim.relu_override import GuidedReLU, guided_relu, relu_modules
+from course_utils.optim.guided import GuidedReLU, guided_relu, relu_modules
 
 
 def test_guided_relu_forward_is_a_relu():
@@ -111,7 +111,7 @@ def test_no_relu_is_a_clear_error():
 
 def test_input_gradient_matches_autograd_on_the_tiny_model(tiny):
     from course_utils.optim import channel
-    from course_utils.optim.relu_override import input_gradient
+    from course_utils.optim import input_gradient
 
     x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(3))
     ours = input_gradient(tiny, channel("mid", 1), x)

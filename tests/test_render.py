@@ -41,12 +41,25 @@ def test_batched_channels_each_prefer_their_own_image(effnet):
     assert np.allclose(scores.diagonal(), result.activation, rtol=1e-4, atol=1e-4)
 
 
-def test_stopping_the_forward_pass_early_gives_the_same_gradient(tiny):
-    """Stopping at the target layer is an optimisation only: identical results."""
+def test_speed_ups_change_the_speed_not_the_result(tiny):
+    """The engine's render copy and early stop are exact: the same images without them."""
     kwargs = dict(size=16, steps=5, progress=False, seed=3, transforms=None)
-    early = render(tiny, channel("mid", 1), stop_early=True, **kwargs)
-    full = render(tiny, channel("mid", 1), stop_early=False, **kwargs)
-    assert torch.allclose(early.images, full.images, atol=1e-6)
+    fast = render(tiny, channel("mid", 1), speed_ups=True, **kwargs)
+    plain = render(tiny, channel("mid", 1), speed_ups=False, **kwargs)
+    assert torch.allclose(fast.images, plain.images, atol=1e-5)
+
+
+def test_the_forward_pass_stops_after_the_last_layer_read(tiny):
+    """A mid-stage objective never runs the classifier head; a logit objective does."""
+    ran = []
+    handle = tiny.module.fc.register_forward_hook(lambda *_: ran.append(1))
+    try:
+        render(tiny, channel("mid", 1), size=16, steps=2, progress=False, speed_ups=False)
+        assert ran == []
+        render(tiny, "logits:2", size=16, steps=2, progress=False, speed_ups=False)
+        assert len(ran) >= 2
+    finally:
+        handle.remove()
 
 
 def test_pixel_parameterization_with_a_photo_start(tiny):

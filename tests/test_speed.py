@@ -9,9 +9,10 @@ from torch import nn
 
 from course_utils.hooks import capture
 from course_utils.optim import render_channels
-from course_utils.optim.fast_ops import (FastRedirectedReLU, PaddedConv2d,
-                                         local_response_norm)
-from course_utils.optim.speed import fold_batchnorm, make_render_copy, render_copy
+from course_utils.engine.fast_ops import (FastRedirectedReLU, PaddedConv2d,
+                                          local_response_norm)
+from course_utils.engine.render_copy import cached_render_copy as render_copy
+from course_utils.engine.render_copy import fold_batchnorm, make_render_copy
 
 
 def _rel(a, b):
@@ -121,10 +122,12 @@ def test_render_copy_is_cached_and_rebuilt_when_the_model_changes(tiny):
 
 def test_parallel_gallery_keeps_channel_order(effnet):
     from course_utils.optim import evaluate
-    from course_utils.optim.parallel import render_channels_parallel
 
     chans = [3, 0, 2]  # split over two workers as [3, 2] and [0]
-    result = render_channels_parallel(effnet, "mid", chans, workers=2, size=48, steps=16)
+    result = render_channels(effnet, "mid", chans, workers=2, size=48, steps=16,
+                             snapshots=(0, 15))
+    assert sorted(result.snapshots) == [0, 15]  # the workers' snapshots are merged too
+    assert result.snapshots[15].shape == (3, 3, 48, 48)
     assert result.images.shape == (3, 3, 48, 48) and result.history.shape == (16, 3)
     for row, c in enumerate(chans):
         scores = evaluate(effnet, f"mid:{c}", result.images)
@@ -133,7 +136,7 @@ def test_parallel_gallery_keeps_channel_order(effnet):
 
 
 def test_zero_skipping_cat_skips_branches_without_gradient():
-    from course_utils.optim.fast_ops import ZeroSkippingCat, redirected_relu
+    from course_utils.engine.fast_ops import ZeroSkippingCat, redirected_relu
 
     a = torch.randn(1, 3, 4, 4, requires_grad=True)
     b = torch.randn(1, 5, 4, 4, requires_grad=True)
@@ -150,7 +153,7 @@ def test_render_copy_keeps_a_patched_relu():
     """guided_relu patches Lucent's ReLU layers; the copy must not swap them back."""
     from lucent.modelzoo import inceptionv1
 
-    from course_utils.optim.relu_override import guided_relu
+    from course_utils.optim.guided import guided_relu
 
     torch.manual_seed(0)
     module = inceptionv1().eval().double()

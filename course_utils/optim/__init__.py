@@ -1,14 +1,21 @@
-"""The from-scratch optimizer: ``param`` (image), ``objectives`` (what to maximize),
-``transforms`` (robustness), ``regularizers`` (priors against static), ``render`` (the
-loop) and ``relu_override`` (guided-backprop gradients)."""
-from . import objectives, param, regularizers, transforms
-from .objectives import Objective, channel, diversity, direction, layer, logit, neuron
-from .param import image
-from .regularizers import gaussian_blur, l2, total_variation
-from .relu_override import guided_relu, input_gradient
-from .render import Render, channel_activations, evaluate, frozen, render, render_channels
+"""The learner's path, four modules that tell the whole method:
 
-__all__ = ["objectives", "param", "regularizers", "transforms", "Objective", "channel",
-           "neuron", "layer", "logit", "direction", "diversity", "image", "Render", "render",
-           "render_channels", "evaluate", "channel_activations", "frozen", "l2",
-           "total_variation", "gaussian_blur", "guided_relu", "input_gradient"]
+``param`` (how the image is represented), ``objectives`` (what to maximize, penalties
+included), ``transforms`` (robustness) and ``render`` (the loop). Beside them:
+``evaluate`` (scores without optimizing), ``gallery`` (many channels at once),
+``param_edits`` (changes to the parameters between steps) and ``guided``
+(guided-backpropagation gradients).
+"""
+from . import objectives, param, param_edits, transforms
+from .evaluate import channel_activations, evaluate, input_gradient
+from .gallery import render_channels
+from .guided import guided_relu
+from .objectives import (Objective, channel, direction, diversity, l2, layer_energy, logit,
+                         neuron, total_variation)
+from .param import image
+from .render import RenderResult, render
+
+__all__ = ["objectives", "param", "param_edits", "transforms", "Objective", "channel",
+           "neuron", "layer_energy", "logit", "direction", "diversity", "l2",
+           "total_variation", "image", "RenderResult", "render", "render_channels",
+           "evaluate", "channel_activations", "input_gradient", "guided_relu"]

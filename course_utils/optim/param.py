@@ -10,6 +10,8 @@ from typing import Optional
 import torch
 from torch import nn
 
+from ..errors import CourseError
+
 # Square root of the colour covariance of natural images (ImageNet), from its SVD.
 # Multiplying by it turns independent "decorrelated" channels into realistic RGB.
 COLOR_SQRT_COV = torch.tensor([[0.26, 0.09, 0.02],
@@ -48,10 +50,13 @@ def fft_frequencies(h: int, w: int) -> torch.Tensor:
 class FourierImage(nn.Module):
     """An image whose parameters are its Fourier coefficients, scaled by 1/frequency.
 
-    Scaling makes every frequency equally easy to change, so gradient steps no longer
-    favour high-frequency noise (the "spectrum" prior). With ``decorrelate`` the three
-    channels are decorrelated colour rather than RGB. The output goes through a sigmoid
-    (or a clamp for ``decorrelate=False, sigmoid=False``) to stay in [0, 1].
+    Why: the gradient of an activation with respect to pixels carries most of its power
+    at high frequencies, so pixel steps pile up fine static while large, low-frequency
+    structure grows slowly. Multiplying coefficient f by 1/f before the inverse FFT
+    rescales each frequency's step, which preconditions (whitens) the optimization
+    towards the 1/f spectrum of natural images (Olah et al. 2017; Mordvintsev et al.
+    2018, "Differentiable Image Parameterizations"). With ``decorrelate`` the three
+    channels are decorrelated colour rather than RGB. A sigmoid keeps the output in [0, 1].
     """
 
     def __init__(self, size: int, batch: int = 1, decorrelate: bool = True,
@@ -100,8 +105,6 @@ def image(size: int, batch: int = 1, fft: bool = True, decorrelate: bool = True,
           seed: Optional[int] = None, sd: float = 0.01) -> nn.Module:
     """Pick a parameterization the way Lucid does: ``fft`` and ``decorrelate`` switches."""
     if not isinstance(size, int) or size < 8:
-        from ..errors import CourseError
-
         raise CourseError(f"Image size must be an integer of at least 8 pixels, got {size!r}.")
     if fft:
         return FourierImage(size, batch, decorrelate=decorrelate, sd=sd, seed=seed)

@@ -2,14 +2,18 @@
 
 Small, separate transforms (``pad``, ``jitter``, ``random_scale``, ``random_rotate``)
 are easy to read and to ablate one at a time. ``RandomAffine`` does pad + jitter +
-scale + rotate (+ resizing to the model's input size) as a single ``grid_sample``,
-which is what the renderer uses by default because it is several times cheaper.
+scale + rotate (+ resizing to the model's input size) as a single warp, which is what
+the renderer uses by default because it is several times cheaper. ``gaussian_blur``
+is the one deterministic image operation here (blurring penalties and parameters).
 """
 import math
 from typing import Callable, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
+
+from ..engine import grid_sample
+from ..errors import CourseError
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
 
@@ -96,30 +100,6 @@ def affine_grid(theta: torch.Tensor, size: int) -> torch.Tensor:
     return torch.stack([grid_x, grid_y], -1)
 
 
-def grid_sample(x: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
-    """Bilinear ``F.grid_sample`` (zeros outside, ``align_corners=False``), with the rows
-    of a small batch split over the CPU threads.
-
-    The CPU kernel's backward pass works on one image per thread, so a single image
-    would use one thread: here its output rows are cut into bands, each band becomes a
-    batch entry, and autograd sums the bands' gradients. The output is bit-identical.
-    """
-    n, c, h, w = x.shape
-    out_h, out_w = grid.shape[1:3]
-    bands = max(1, torch.get_num_threads() // n) if x.device.type == "cpu" else 1
-    while out_h % bands:
-        bands -= 1
-    if bands == 1:
-        return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    rows = out_h // bands
-    grids = grid.reshape(n, bands, rows, out_w, 2).transpose(0, 1).reshape(-1, rows, out_w, 2)
-    copies = x.expand(bands, n, c, h, w).reshape(bands * n, c, h, w)
-    out = F.grid_sample(copies, grids, mode="bilinear", padding_mode="zeros",
-                        align_corners=False)
-    return out.reshape(bands, n, c, rows, out_w).permute(1, 2, 0, 3, 4).reshape(n, c, out_h,
-                                                                               out_w)
-
-
 class RandomAffine:
     """Pad, jitter, scale and rotate in one ``grid_sample`` call, optionally resizing.
 
@@ -163,3 +143,24 @@ def resize(size: int) -> Transform:
         return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
     return apply
+
+
+def gaussian_kernel(sigma: float, truncate: float = 4.0) -> torch.Tensor:
+    """A normalized 1-D Gaussian, ``truncate`` standard deviations to each side."""
+    radius = max(1, int(truncate * sigma + 0.5))
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
+    return kernel / kernel.sum()
+
+
+def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Blur each channel of (N, C, H, W) images with a Gaussian (mirrored edges)."""
+    if sigma <= 0:
+        return images
+    kernel = gaussian_kernel(sigma).to(images)
+    r, c = kernel.numel() // 2, images.shape[1]
+    if r >= min(images.shape[-2:]):
+        raise CourseError(f"sigma={sigma} is too large for a {images.shape[-1]}-pixel image.")
+    x = F.pad(images, (r, r, r, r), mode="reflect")
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    return F.conv2d(x, kernel.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)

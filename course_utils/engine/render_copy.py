@@ -1,7 +1,7 @@
 """A render-only copy of a network with exact, faster equivalents of slow pieces.
 
-The learner's model is never touched: ``render_copy(model)`` returns (and caches) a
-deep copy in which
+The learner's model is never touched: ``cached_render_copy(model)`` returns (and
+caches) a deep copy in which
 - BatchNorm layers are folded into the convolution before them (EfficientNet),
 - explicit zero or -inf padding is folded into the convolution or max pool that reads
   it (EfficientNet's "SAME" convolutions; InceptionV1's ``F.pad`` calls, rewritten in
@@ -156,7 +156,7 @@ def _stamp(module: nn.Module) -> tuple:
     return weights, layers
 
 
-def render_copy(model) -> nn.Module:
+def cached_render_copy(model) -> nn.Module:
     """The cached render copy of ``model.module``, rebuilt if the module changed."""
     key, stamp = id(model.module), _stamp(model.module)
     cached = _CACHE.get(key)

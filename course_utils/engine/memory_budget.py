@@ -16,11 +16,11 @@ import numpy as np
 import torch
 
 from ..errors import CourseError
+from ..hooks import INPUT, LOGITS
 
 BYTES_PER_VALUE = 4  # float32 activations
 OVERHEAD = 1.5  # saved activations + gradients + temporaries, relative to leaf outputs
 USABLE_FRACTION = 0.8  # leave room for everything else in the process
-LOGITS = "logits"
 
 
 def _read_meminfo_available(path: str = "/proc/meminfo") -> Optional[int]:
@@ -66,11 +66,14 @@ def available_bytes(device=None) -> Optional[int]:
     return min(known) if known else None
 
 
-def layers_computed(model, layer_names: Iterable[str], stop_early: bool = True) -> List[str]:
-    """The surveyed layers the forward pass runs through to reach ``layer_names``."""
+def layers_computed(model, layer_names: Iterable[str]) -> List[str]:
+    """The surveyed layers the forward pass runs through to reach ``layer_names`` (it
+    stops after the last of them; reading the logits runs the whole network)."""
     order = list(model.layers)  # in the order their outputs appear
-    names = set(layer_names)
-    if not stop_early or LOGITS in names:
+    names = set(layer_names) - {INPUT}  # the image itself costs no layer
+    if not names:
+        return []
+    if LOGITS in names:
         return order
     last = max(order.index(model.resolve(n)) for n in names)
     return order[:last + 1]
@@ -81,23 +84,22 @@ def _leaves(names: List[str]) -> List[str]:
     return [n for n in names if not any(o.startswith(n + ".") for o in names)]
 
 
-def bytes_per_image(model, layer_names: Iterable[str], input_size: int,
-                    stop_early: bool = True) -> int:
+def bytes_per_image(model, layer_names: Iterable[str], input_size: int) -> int:
     """Estimated memory one image costs during a render at ``input_size`` pixels."""
     area = (input_size / model.input_size) ** 2
     values = sum(model.layers[n] * int(np.prod(model.spatial[n]))
-                 for n in _leaves(layers_computed(model, layer_names, stop_early)))
+                 for n in _leaves(layers_computed(model, layer_names)))
     image = 3 * input_size * input_size * 8  # transformed input and its gradient
     return int(OVERHEAD * BYTES_PER_VALUE * values * area + image)
 
 
-def max_batch(model, layer_names: Iterable[str], input_size: int, stop_early: bool = True,
+def max_batch(model, layer_names: Iterable[str], input_size: int,
               available: Optional[int] = None) -> Optional[int]:
     """How many images fit at once (None when free memory is unknown)."""
     available = available if available is not None else available_bytes(model.device)
     if available is None:
         return None
-    per_image = bytes_per_image(model, layer_names, input_size, stop_early)
+    per_image = bytes_per_image(model, layer_names, input_size)
     return int(available * USABLE_FRACTION // per_image)
 
 
@@ -108,19 +110,20 @@ def _readable(n: float) -> str:
     return f"{int(n)} bytes"
 
 
-def check_fits(model, objective, batch: int, input_size: int, stop_early: bool = True) -> None:
+def check_fits(model, layer_names: Iterable[str], batch: int, input_size: int) -> None:
     """Raise a ``CourseError`` before anything is allocated if the render would not fit."""
     available = available_bytes(model.device)
     if available is None:
         return
-    per_image = bytes_per_image(model, objective.layers, input_size, stop_early)
+    layer_names = list(layer_names)
+    per_image = bytes_per_image(model, layer_names, input_size)
     if per_image * batch <= available * USABLE_FRACTION:
         return
     fit = int(available * USABLE_FRACTION // per_image)
     where = "GPU" if model.device.type == "cuda" else "CPU"
-    computed = layers_computed(model, objective.layers, stop_early)
+    computed = layers_computed(model, layer_names)
     reach = ("the whole network" if computed == list(model.layers)
-             else f"the network up to {computed[-1]!r}")
+             else f"the network up to {computed[-1]!r}" if computed else "the image alone")
     if fit >= 1:
         advice = (f"At most {fit} image{'s' if fit != 1 else ''} of that size fit: render "
                   "fewer at a time (render_channels splits a gallery by itself) or use a "
@@ -132,58 +135,3 @@ def check_fits(model, objective, batch: int, input_size: int, stop_early: bool =
         f"A batch of {batch} image{'s' if batch != 1 else ''} at {input_size} px model input "
         f"needs about {_readable(per_image * batch)} to run {reach}, but only {_readable(available)} "
         f"of {where} memory is free. {advice}")
-
-
-def chunks(items: list, size: Optional[int]) -> List[list]:
-    """``items`` in consecutive pieces of at most ``size`` (one piece when ``size`` is None)."""
-    if size is None or size >= len(items):
-        return [items]
-    size = max(1, size)
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-def merge(results: list):
-    """One ``Render`` from renders of consecutive slices of a batch."""
-    first = results[0]
-    steps = min(r.history.shape[0] for r in results)
-    shared = set.intersection(*(set(r.snapshots) for r in results))
-    return type(first)(
-        images=torch.cat([r.images for r in results]),
-        history=np.concatenate([r.history[:steps] for r in results], axis=1),
-        activation=np.concatenate([r.activation for r in results]),
-        snapshots={k: torch.cat([r.snapshots[k] for r in results]) for k in sorted(shared)},
-        seconds=sum(r.seconds for r in results),
-        steps=steps,
-        interrupted=any(r.interrupted for r in results),
-    )
-
-
-def gallery_pieces(model, layer: str, channels: list, render_kwargs: dict) -> List[list]:
-    """Split the channels of a ``render_channels`` call into batches that fit in memory."""
-    import inspect
-
-    from .render import render
-
-    if "param" in render_kwargs:  # the caller's parameterization fixes the batch
-        return [channels]
-    defaults = {k: p.default for k, p in inspect.signature(render).parameters.items()}
-    options = {**defaults, **render_kwargs}
-    input_size = options["input_size"] or max(options["size"], model.input_size)
-    fit = max_batch(model, [layer], input_size, options["stop_early"])
-    if fit is None or fit < 1:  # unknown, or hopeless: render() decides and explains
-        return [channels]
-    pieces = chunks(channels, fit)
-    if len(pieces) > 1:
-        print(f"{len(channels)} images at {input_size} px do not fit in memory at once: "
-              f"rendering them {fit} at a time.")
-    return pieces
-
-
-def render_pieces(render_one, pieces: List[list]):
-    """Render each piece in turn (stopping after an interrupted one) and merge them."""
-    results = []
-    for piece in pieces:
-        results.append(render_one(piece))
-        if results[-1].interrupted:
-            break
-    return merge(results)

@@ -1,0 +1,204 @@
+"""A network plus what the course needs to know about it, and the one input-size rule.
+
+``CourseModel`` carries the frozen module, its preprocessing, labels, stages, layers
+with channel counts, and answers the questions every notebook asks ("which layer is
+the mid stage?", "how many channels has it?", "what does it predict?").
+``wrap_module`` describes any image network this way; ``course_utils.models`` loads
+the course's networks.
+"""
+import operator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .errors import CourseError, unknown_layer_error
+from .hooks import capture, layer_outputs
+from .images import check_images
+
+# Layer types a learner never visualizes on their own: they only pad, squash or pool.
+PLUMBING = (nn.ZeroPad2d, nn.ConstantPad2d, nn.ReLU, nn.ReLU6, nn.Identity, nn.Dropout,
+            nn.BatchNorm2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
+LUCENT_PLUMBING = ("ReluLayer", "RedirectedReluLayer", "MaxPool2dLayer", "LocalResponseNormLayer",
+                   "SoftMaxLayer", "AddLayer")
+
+
+@dataclass
+class CourseModel:
+    """A frozen, eval-mode network plus everything the course needs to know about it.
+
+    ``module`` takes *preprocessed* input; ``model(images)`` takes [0, 1] RGB images,
+    resizes them by the input-size rule, preprocesses them and returns logits.
+    """
+
+    name: str
+    module: nn.Module
+    preprocess: Callable[[torch.Tensor], torch.Tensor]
+    input_size: int
+    labels: List[str]
+    stages: Dict[str, str]
+    layers: Dict[str, int] = field(default_factory=dict)
+    spatial: Dict[str, tuple] = field(default_factory=dict)
+    main_layers: List[str] = field(default_factory=list)
+    note: str = ""
+    logits_layer: Optional[str] = None  # set when the module itself returns probabilities
+    labels_known: bool = True  # False when ``labels`` are placeholders ("class 17")
+    fixed_input_size: bool = False  # True when the head only works at ``input_size``
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.module.parameters()).device
+
+    def input_size_for(self, side: int, requested: Optional[int] = None,
+                       reads_logits: bool = False) -> int:
+        """The input-size rule: the side of the image the network sees.
+
+        A ``requested`` size wins; otherwise at least the native size (small images are
+        upsampled, as Lucent does). A network whose head only works at its native size
+        (InceptionV1's fixed 7×7 pooling) always sees that size when the logits are read.
+        """
+        if reads_logits and self.fixed_input_size:
+            return self.input_size
+        return int(requested) if requested else max(int(side), self.input_size)
+
+    def network_input(self, images: torch.Tensor, size: int) -> torch.Tensor:
+        """[0, 1] images → resized to ``size`` and preprocessed, on the model's device."""
+        x = images.to(self.device)
+        if x.shape[-2:] != (size, size):
+            x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        return self.preprocess(x)
+
+    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits (pre-softmax scores) for a batch of [0, 1] RGB images (N, 3, H, W)."""
+        check_images(images)
+        size = self.input_size_for(images.shape[-1], reads_logits=True)
+        x = self.network_input(images, size)
+        if self.logits_layer is None:
+            return self.module(x)
+        with capture(self.module, self.logits_layer) as acts:
+            self.module(x)
+        return acts[self.logits_layer]
+
+    def resolve(self, layer: str) -> str:
+        """A stage name (``early``/``mid``/``late``) or a layer name → the layer name."""
+        if not isinstance(layer, str):
+            raise CourseError(f"A layer is named by a string such as 'mid' or "
+                              f"{next(iter(self.layers), 'conv1')!r}, got {layer!r} "
+                              f"({type(layer).__name__}).")
+        if layer in self.stages:
+            return self.stages[layer]
+        if layer in self.layers:
+            return layer
+        dotted = layer.replace("_", ".")  # accept Lucent-style names such as _blocks_8
+        for name in self.layers:
+            if name.replace("_", ".") == dotted:
+                return name
+        raise unknown_layer_error(layer, list(self.stages) + list(self.layers))
+
+    def channels(self, layer: str) -> int:
+        """Number of channels of ``layer`` (stage names allowed)."""
+        return self.layers[self.resolve(layer)]
+
+    def check_channel(self, layer: str, channel: int) -> None:
+        """Raise a ``CourseError`` naming the channel count if ``channel`` is out of range."""
+        name = self.resolve(layer)
+        count = self.layers[name]
+        try:  # numpy and 0-d torch integers are fine; floats and strings are not
+            index = operator.index(channel)
+        except TypeError:
+            raise CourseError(f"Channel must be a whole number, got {channel!r} "
+                              f"({type(channel).__name__}); layer {name!r} has {count} "
+                              f"channels (valid: 0 to {count - 1}).") from None
+        if isinstance(channel, bool) or not 0 <= index < count:
+            raise CourseError(f"Channel {channel!r} is out of range for layer {name!r}, "
+                              f"which has {count} channels (valid: 0 to {count - 1}).")
+
+    def lucent_name(self, layer: str) -> str:
+        """The name Lucent uses for ``layer`` (dots become underscores)."""
+        return self.resolve(layer).replace(".", "_")
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor, k: int = 5) -> List[List[tuple]]:
+        """Top-``k`` (label, probability) pairs for each [0, 1] RGB image."""
+        classes = len(self.labels)
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= classes:
+            raise CourseError(f"k must be a whole number from 1 to {classes} (the model's "
+                              f"number of classes), got {k!r}.")
+        top = self(images).softmax(-1).topk(k, dim=-1)
+        return [[(self.labels[i], float(p)) for p, i in zip(ps, ids)]
+                for ps, ids in zip(top.values.tolist(), top.indices.tolist())]
+
+    def describe(self) -> str:
+        """One paragraph about the model: stages, their layers and channel counts."""
+        parts = [f"{stage} = {name} ({self.layers[name]} channels)"
+                 for stage, name in self.stages.items()]
+        return (f"{self.name}: input {self.input_size}px, {len(self.layers)} hookable "
+                f"layers; stages: " + "; ".join(parts))
+
+
+# --- freezing: the one definition, used at load time and around every render -----------
+
+def freeze(module: nn.Module) -> nn.Module:
+    """Eval mode and no weight gradients (what a loaded course model always is)."""
+    module.eval()
+    for p in module.parameters():
+        p.requires_grad_(False)
+    return module
+
+
+@contextmanager
+def frozen(module: nn.Module) -> Iterator[nn.Module]:
+    """``freeze`` inside the block; flags and gradients restored exactly afterwards."""
+    flags = [(p, p.requires_grad, p.grad) for p in module.parameters()]
+    modes = [(m, m.training) for m in module.modules()]
+    try:
+        yield freeze(module)
+    finally:
+        for p, flag, grad in flags:
+            p.requires_grad_(flag)
+            p.grad = grad
+        for m, mode in modes:
+            m.training = mode
+
+
+# --- describing any network ----------------------------------------------------------
+
+def _is_plumbing(module: nn.Module) -> bool:
+    return isinstance(module, PLUMBING) or type(module).__name__ in LUCENT_PLUMBING
+
+
+def default_main_layers(module: nn.Module, layers: Dict[str, int]) -> List[str]:
+    """Layers a learner would pick: at most two levels deep (``_blocks.8``, ``conv2``),
+    with 3 or more channels, never padding, activation, pooling or normalization."""
+    modules = dict(module.named_modules())
+    return [name for name, count in layers.items()
+            if count >= 3 and name.count(".") <= 1 and not _is_plumbing(modules[name])]
+
+
+def wrap_module(module: nn.Module, name: str = "custom", preprocess=None,
+                input_size: int = 224, labels: Optional[Sequence[str]] = None,
+                stages: Optional[Dict[str, str]] = None,
+                main_layers: Optional[Sequence[str]] = None) -> CourseModel:
+    """Describe any image network as a ``CourseModel`` (your own CNN, a random-weight
+    copy, a tiny test model). The module is put in eval mode with frozen weights."""
+    module = freeze(module)
+    preprocess = preprocess or (lambda x: x)
+    device = next(module.parameters()).device
+    probe = preprocess(torch.full((1, 3, input_size, input_size), 0.5, device=device))
+    outputs = layer_outputs(module, probe)
+    layers = {n: out.shape[1] for n, out in outputs.items()}
+    spatial = {n: tuple(out.shape[2:]) for n, out in outputs.items()}
+    stages = dict(stages or {})
+    for stage, layer in stages.items():
+        if layer not in layers:
+            raise unknown_layer_error(layer, list(layers))
+    if labels is None:
+        with torch.no_grad():
+            labels = [f"class {i}" for i in range(module(probe).shape[-1])]
+    main = list(main_layers) if main_layers is not None else default_main_layers(module, layers)
+    return CourseModel(name=name, module=module, preprocess=preprocess, input_size=input_size,
+                       labels=list(labels), stages=stages, layers=layers, spatial=spatial,
+                       main_layers=main)

@@ -1,0 +1,69 @@
+"""Score images without optimizing them: an objective's value, every channel's mean,
+and the gradient an optimizer would follow. All three read the network the way
+``render`` does (same engine, same input-size rule), with no random transforms."""
+from typing import Optional
+
+import numpy as np
+import torch
+
+from .. import engine
+from ..hooks import INPUT, LOGITS
+from ..images import check_images
+from . import objectives as obj
+from .transforms import resize
+
+
+def validate(model, objective: obj.Objective) -> None:
+    """Check layer names and channel indices before any work starts."""
+    for name in objective.layers - {LOGITS, INPUT}:
+        model.resolve(name)
+    for name, n in objective.channels:
+        model.check_channel(name, n)
+
+
+def _scores(model, objective: obj.Objective, images: torch.Tensor, input_size: Optional[int],
+            speed_ups: bool) -> torch.Tensor:
+    """The objective on ``images`` (with gradients if they are enabled)."""
+    size = model.input_size_for(images.shape[-1], input_size,
+                                reads_logits=LOGITS in objective.layers)
+    images = images.to(model.device)
+    with engine.network(model, objective.layers, input_size=size, batch=images.shape[0],
+                        speed_ups=speed_ups) as run_network:
+        acts = run_network(resize(size)(images))
+        acts[INPUT] = images
+        return objective(acts)
+
+
+@torch.no_grad()
+def evaluate(model, objective, images: torch.Tensor, input_size: Optional[int] = None,
+             speed_ups: bool = True) -> np.ndarray:
+    """Score of each [0, 1] image (N, 3, H, W) under ``objective``: shape (N,)."""
+    objective = obj.parse(objective)
+    validate(model, objective)
+    check_images(images)
+    return _scores(model, objective, images.float(), input_size, speed_ups).float().cpu().numpy()
+
+
+def channel_activations(model, layer: str, images: torch.Tensor,
+                        input_size: Optional[int] = None) -> np.ndarray:
+    """Mean activation of every channel of ``layer`` on every image: (images, channels).
+
+    One forward pass gives what ``evaluate`` with a channel objective gives per channel.
+    Averaging over positions ignores *where* a pattern appears.
+    """
+    name = model.resolve(layer)
+    means = obj.Objective(lambda a: a[name].mean((-2, -1)), [name], f"channels({name})")
+    return evaluate(model, means, images, input_size)
+
+
+def input_gradient(model, objective, images: torch.Tensor, input_size: Optional[int] = None
+                   ) -> torch.Tensor:
+    """Gradient of ``objective`` (summed over the batch) with respect to [0, 1] images."""
+    objective = obj.parse(objective)
+    validate(model, objective)
+    check_images(images)
+    x = images.detach().float().to(model.device).requires_grad_(True)
+    with torch.enable_grad():
+        score = _scores(model, objective, x, input_size, speed_ups=True).sum()
+        (grad,) = torch.autograd.grad(score, x)
+    return grad.cpu()

@@ -1,0 +1,92 @@
+"""Galleries: several channels of one layer, one image each, rendered in batches.
+
+Each image of a batch has its own objective (``channel(layer, c, batch=i)``), so one
+render makes a whole gallery. When the gallery would not fit in memory it is rendered
+in pieces that do, and with ``workers > 1`` the pieces go to forked processes; either
+way the pieces are merged back, snapshots included, in the caller's order.
+"""
+import operator
+import time
+from functools import reduce
+from typing import List, Sequence
+
+import numpy as np
+import torch
+
+from .. import contract, engine
+from ..errors import CourseError
+from . import objectives as obj
+from .render import RenderResult, render
+
+
+def render_channels(model, layer: str, channels: Sequence[int], *, workers: int = 1,
+                    **render_options) -> RenderResult:
+    """Visualize several channels of ``layer``: image ``i`` maximizes ``channels[i]``.
+
+    channels: a non-empty list of channel indices (repeats allowed, e.g. two seeds' worth).
+    workers: processes to spread the gallery over (1 = this process).
+    render_options: passed to ``render`` (size, steps, seed, input_size, ...); not batch.
+    """
+    channels = contract.non_empty_list(channels, "channels", "[0, 1, 2]")
+    for c in channels:
+        model.check_channel(layer, c)
+    workers = contract.whole_number(workers, "workers", minimum=1)
+    if "batch" in render_options:
+        raise CourseError("render_channels makes one image per channel: leave out batch= "
+                          "(repeat a channel in the list to get several images of it).")
+    pieces = _pieces(model, layer, len(channels), workers, render_options)
+
+    def render_piece(positions: List[int]) -> RenderResult:
+        objective = reduce(operator.add, [obj.channel(layer, channels[p], batch=i)
+                                          for i, p in enumerate(positions)])
+        objective.name = f"{layer}: {len(positions)} channels"  # a short progress label
+        return render(model, objective, batch=len(positions), **render_options)
+
+    start = time.perf_counter()
+    if workers == 1:
+        results = []
+        for piece in pieces:
+            results.append(render_piece(piece))
+            if results[-1].interrupted:
+                break
+    else:
+        render_options["progress"] = False  # workers cannot draw on this notebook's bars
+        results = engine.map_in_workers(render_piece, pieces, workers, model.device)
+    gallery = merge(results, pieces)
+    gallery.seconds = time.perf_counter() - start  # wall-clock time, workers included
+    return gallery
+
+
+def _pieces(model, layer: str, count: int, workers: int, options: dict) -> List[List[int]]:
+    """Positions 0..count-1 in pieces: one per worker, each cut to what fits in memory."""
+    positions = list(range(count))
+    shares = [positions[w::workers] for w in range(min(workers, count))]
+    if "param" in options:  # the caller's parameterization fixes the batch
+        return [positions]
+    size = options.get("size", 128)
+    input_size = model.input_size_for(size, options.get("input_size"))
+    fit = engine.max_batch(model, [layer], input_size)
+    if fit is None or fit < 1:  # unknown, or hopeless: render() decides and explains
+        return shares
+    pieces = [share[i:i + fit] for share in shares for i in range(0, len(share), fit)]
+    if len(pieces) > len(shares):
+        print(f"{count} images at {input_size} px do not fit in memory at once: "
+              f"rendering them {fit} at a time.")
+    return pieces
+
+
+def merge(results: List[RenderResult], pieces: List[List[int]]) -> RenderResult:
+    """One result from the results of ``pieces`` (lists of positions), in position order;
+    an interrupted gallery keeps the pieces that finished and the steps all of them ran."""
+    done = [p for piece in pieces[:len(results)] for p in piece]
+    order = np.argsort(done, kind="stable")
+    steps = min(r.history.shape[0] for r in results)
+    shared = set.intersection(*(set(r.snapshots) for r in results))
+    return RenderResult(
+        images=torch.cat([r.images for r in results])[order],
+        history=np.concatenate([r.history[:steps] for r in results], axis=1)[:, order],
+        activation=np.concatenate([r.activation for r in results])[order],
+        snapshots={k: torch.cat([r.snapshots[k] for r in results])[order] for k in sorted(shared)},
+        seconds=sum(r.seconds for r in results),
+        steps=steps,
+        interrupted=any(r.interrupted for r in results))
