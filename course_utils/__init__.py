@@ -5,15 +5,24 @@
 show and measure. docs/architecture.md has the map; ``python -m course_utils --help``
 the CLI.
 """
-__version__ = "0.1.0"
+import time
+
+import torch
+
+__version__ = "0.2.0"
 
 from .config import fast_mode
 from .errors import CourseError
 from .models import CourseModel, load_model
 
+_started = None  # when the notebook's setup cell last ran
+
 
 def require(minimum: str) -> None:
-    """Fail early, with the fix, when the installed package is older than ``minimum``."""
+    """Fail early, with the fix, when the installed package is older than ``minimum``;
+    also starts the clock that ``report_time`` reads at the end of a notebook."""
+    global _started
+    _started = time.perf_counter()
     have = tuple(int(p) for p in __version__.split(".")[:3])
     need = tuple(int(p) for p in minimum.split(".")[:3])
     if have[:len(need)] < need:
@@ -22,4 +31,15 @@ def require(minimum: str) -> None:
                           "or restart the Colab runtime and run the setup cell again.")
 
 
-__all__ = ["require", "__version__", "fast_mode", "CourseError", "CourseModel", "load_model"]
+def report_time() -> float:
+    """Print (and return) how long the notebook took since its setup cell, on this machine."""
+    seconds = time.perf_counter() - (_started or time.perf_counter())
+    where = f"a GPU ({torch.cuda.get_device_name()})" if torch.cuda.is_available() else \
+        f"a CPU with {torch.get_num_threads()} threads"
+    mode = "fast mode" if fast_mode() else "full mode"
+    print(f"This notebook took {seconds / 60:.1f} min of computing on {where}, {mode}.")
+    return seconds
+
+
+__all__ = ["require", "report_time", "__version__", "fast_mode", "CourseError", "CourseModel",
+           "load_model"]

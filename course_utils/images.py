@@ -1,39 +1,77 @@
-"""Real sample photos that ship with installed packages (no download needed)."""
+"""Real photos that ship inside installed packages (scikit-image, matplotlib,
+scikit-learn): nothing is downloaded. About twenty photos, so a small and narrow set."""
+import importlib.util
 import os
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
+from . import contract
 from .errors import CourseError
 
-PHOTOS = ("chelsea", "coffee", "astronaut", "rocket", "grace_hopper")
+PHOTOS = ("chelsea", "coffee", "astronaut", "rocket", "grace_hopper")  # obvious subjects
+
+# name -> (package, file inside the package's data folder). Only files that ship inside
+# the wheels: scikit-image downloads some of its other images on demand, so those are
+# left out. Synthetic images (charts, logos, phantoms, checkerboards) are left out too.
+_SKIMAGE = {
+    "astronaut": "astronaut.png", "brick": "brick.png", "camera": "camera.png",
+    "cell": "cell.png", "chelsea": "chelsea.png", "clock": "clock_motion.png",
+    "coffee": "coffee.png", "coins": "coins.png", "grass": "grass.png",
+    "gravel": "gravel.png", "hubble_deep_field": "hubble_deep_field.jpg",
+    "immunohistochemistry": "ihc.png", "moon": "moon.png",
+    "motorcycle": "motorcycle_left.png", "page": "page.png", "retina": "retina.jpg",
+    "rocket": "rocket.jpg", "text": "text.png",
+}
 
 
-def _load_array(name: str) -> np.ndarray:
-    if name == "grace_hopper":
-        import matplotlib
-        import matplotlib.image
+def _package_dir(package: str) -> Optional[str]:
+    """Folder of an installed package, found without importing it (imports are slow)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return list(spec.submodule_search_locations)[0]
 
-        path = os.path.join(matplotlib.get_data_path(), "sample_data", "grace_hopper.jpg")
-        return matplotlib.image.imread(path)
-    import skimage.data
 
-    return getattr(skimage.data, name)()
+def bundled_photos() -> Dict[str, str]:
+    """Natural photos that are on disk right now: name -> file path (no download)."""
+    found = {}
+    skimage_dir = _package_dir("skimage")
+    if skimage_dir:
+        for name, file in _SKIMAGE.items():
+            found[name] = os.path.join(skimage_dir, "data", file)
+    matplotlib_dir = _package_dir("matplotlib")
+    if matplotlib_dir:
+        found["grace_hopper"] = os.path.join(matplotlib_dir, "mpl-data", "sample_data",
+                                             "grace_hopper.jpg")
+    sklearn_dir = _package_dir("sklearn")
+    if sklearn_dir:
+        for name in ("china", "flower"):
+            found[name] = os.path.join(sklearn_dir, "datasets", "images", f"{name}.jpg")
+    return {name: path for name, path in found.items() if os.path.isfile(path)}
+
+
+def load_rgb(path: str) -> np.ndarray:
+    """An image file as a (H, W, 3) uint8 array; grey images become 3 equal channels."""
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
 
 
 def photo(name: str, size: int = 224) -> torch.Tensor:
-    """A sample photo as a (3, size, size) float tensor in [0, 1], centre-cropped."""
-    if name not in PHOTOS:
-        raise CourseError(f"Unknown photo {name!r}. Available: {', '.join(PHOTOS)}.")
-    arr = _load_array(name)
-    if arr.ndim == 2:
-        arr = np.stack([arr] * 3, -1)
-    x = torch.from_numpy(np.array(arr[..., :3], copy=True)).float()
-    if arr.dtype == np.uint8:
-        x = x / 255.0
-    x = x.permute(2, 0, 1)
+    """A bundled photo as a (3, size, size) float tensor in [0, 1], centre-cropped.
+
+    name: one of ``PHOTOS`` (the five with an obvious subject) or any other name in
+    ``bundled_photos()``. size: the side in pixels, a whole number of at least 8.
+    """
+    available = bundled_photos()
+    if name not in available:
+        raise CourseError(f"Unknown photo {name!r}. Available: {', '.join(PHOTOS)}; and also "
+                          f"{', '.join(n for n in available if n not in PHOTOS)}.")
+    size = contract.whole_number(size, "size", minimum=8, maximum=4096)
+    x = torch.from_numpy(load_rgb(available[name])).float().div(255).permute(2, 0, 1)
     h, w = x.shape[1:]
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2

@@ -21,23 +21,54 @@ def radial_frequencies(h: int, w: int) -> torch.Tensor:
     return torch.sqrt(fx * fx + fy * fy)
 
 
-def high_frequency_score(images: torch.Tensor, cutoff: float = 0.25) -> torch.Tensor:
-    """Share of each image's spectral power above ``cutoff`` cycles per pixel, shape (batch,).
-
-    The mean of each channel is removed first, so a flat image scores 0 and a
-    one-pixel checkerboard (all power at the highest frequency) scores 1.
-    """
+def power_spectrum(images: torch.Tensor) -> torch.Tensor:
+    """Each image's 2-D spectral power (N, H, W), colour channels summed, mean removed."""
     if images.dim() == 3:
         images = images[None]
     if images.dim() != 4:
         raise CourseError(f"Expected images of shape (N, C, H, W), got {tuple(images.shape)}.")
     x = images.detach().float().cpu()
     x = x - x.mean((-2, -1), keepdim=True)
-    power = torch.fft.fft2(x).abs().pow(2).sum(1)  # (N, H, W), summed over colour channels
-    high = radial_frequencies(*x.shape[-2:]) > cutoff
+    return torch.fft.fft2(x).abs().pow(2).sum(1)
+
+
+def _share(power: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
     total = power.sum((-2, -1))
-    return torch.where(total > 0, (power * high).sum((-2, -1)) / total.clamp_min(1e-12),
+    return torch.where(total > 0, (power * where).sum((-2, -1)) / total.clamp_min(1e-12),
                        torch.zeros_like(total))
+
+
+def high_frequency_score(images: torch.Tensor, cutoff: float = 0.25) -> torch.Tensor:
+    """Share of each image's spectral power above ``cutoff`` cycles per pixel, shape (batch,).
+
+    The mean of each channel is removed first, so a flat image scores 0 and a
+    one-pixel checkerboard (all power at the highest frequency) scores 1.
+    """
+    power = power_spectrum(images)
+    return _share(power, radial_frequencies(*power.shape[-2:]) > cutoff)
+
+
+def low_frequency_share(images: torch.Tensor, cutoff: float = 1 / 16) -> torch.Tensor:
+    """Share of each image's spectral power below ``cutoff`` cycles per pixel (patterns
+    longer than 1 / cutoff pixels), shape (batch,)."""
+    power = power_spectrum(images)
+    return _share(power, radial_frequencies(*power.shape[-2:]) < cutoff)
+
+
+def radial_power(images: torch.Tensor, bins: int = 24):
+    """The batch's mean spectral power in rings of radial frequency, for a log-log plot:
+    (ring centres in cycles per pixel, power), both (bins,) arrays; the constant term is
+    left out."""
+    power = power_spectrum(images).mean(0)
+    freq = radial_frequencies(*power.shape)
+    edges = torch.logspace(float(torch.log10(freq[freq > 0].min())), float(torch.log10(freq.max())),
+                           bins + 1)
+    ring = torch.bucketize(freq, edges).clamp(1, bins) - 1
+    totals = torch.zeros(bins).index_add_(0, ring[freq > 0], power[freq > 0])
+    counts = torch.zeros(bins).index_add_(0, ring[freq > 0], torch.ones_like(power[freq > 0]))
+    keep = counts > 0
+    centres = (edges[:-1] * edges[1:]).sqrt()
+    return centres[keep].numpy(), (totals[keep] / counts[keep]).numpy()
 
 
 def cosine_matrix(vectors) -> torch.Tensor:
@@ -78,3 +109,15 @@ def total_variation(images: torch.Tensor) -> torch.Tensor:
     if images.dim() == 3:
         images = images[None]
     return objectives.total_variation()({INPUT: images.detach().float()})
+
+
+def rank_correlation(a, b) -> float:
+    """Spearman's rank correlation of two equally sized arrays (flattened): 1 = the same
+    order, 0 = unrelated, -1 = reversed."""
+    a, b = (torch.as_tensor(v).detach().float().flatten().cpu() for v in (a, b))
+    if a.numel() != b.numel() or a.numel() < 2:
+        raise CourseError(f"rank_correlation needs two arrays of the same size (at least 2 "
+                          f"values), got {a.numel()} and {b.numel()}.")
+    ranks = [v.argsort().argsort().float() for v in (a, b)]
+    ra, rb = (r - r.mean() for r in ranks)
+    return float((ra * rb).sum() / (ra.norm() * rb.norm()).clamp_min(1e-12))

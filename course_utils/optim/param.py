@@ -47,6 +47,21 @@ def fft_frequencies(h: int, w: int) -> torch.Tensor:
     return torch.sqrt(fx * fx + fy * fy)
 
 
+def frequency_scale(size: int, decay_power: float = 1.0) -> torch.Tensor:
+    """1 / frequency for each ``rfft2`` coefficient of a size × size image (the constant
+    term, frequency 0, is scaled like the lowest frequency, 1 / size)."""
+    freqs = fft_frequencies(size, size)
+    return 1.0 / torch.maximum(freqs, torch.tensor(1.0 / size)) ** decay_power
+
+
+def spectrum_to_image(coefficients: torch.Tensor, size: int,
+                      scale: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """The (N, 3, size, size) image whose Fourier coefficients are ``coefficients``
+    (complex, (N, 3, size, size // 2 + 1)) multiplied by 1 / frequency."""
+    scale = frequency_scale(size) if scale is None else scale
+    return torch.fft.irfft2(coefficients * scale, s=(size, size), norm="ortho")
+
+
 class FourierImage(nn.Module):
     """An image whose parameters are its Fourier coefficients, scaled by 1/frequency.
 
@@ -63,15 +78,13 @@ class FourierImage(nn.Module):
                  sd: float = 0.01, decay_power: float = 1.0, seed: Optional[int] = None):
         super().__init__()
         self.size, self.decorrelate = size, decorrelate
-        freqs = fft_frequencies(size, size)
-        scale = 1.0 / torch.maximum(freqs, torch.tensor(1.0 / size)) ** decay_power
-        self.register_buffer("scale", scale[None, None, :, :, None])
-        shape = (batch, 3) + tuple(freqs.shape) + (2,)
+        self.register_buffer("scale", frequency_scale(size, decay_power))
+        shape = (batch, 3) + tuple(self.scale.shape) + (2,)  # real and imaginary parts
         self.spectrum = nn.Parameter(torch.randn(shape, generator=_generator(seed)) * sd)
 
     def forward(self) -> torch.Tensor:
-        coeffs = torch.view_as_complex(self.spectrum * self.scale)
-        image = torch.fft.irfft2(coeffs, s=(self.size, self.size), norm="ortho") / 4.0
+        coefficients = torch.view_as_complex(self.spectrum)
+        image = spectrum_to_image(coefficients, self.size, self.scale) / 4.0
         if self.decorrelate:
             image = decorrelated_to_rgb(image)
         return torch.sigmoid(image)
