@@ -1,27 +1,35 @@
-"""Keep the committed notebooks clean: strip outputs, check the shared opening.
+"""Keep the committed notebooks clean, and make the student versions.
 
     python -m course_utils.notebook_tools strip notebooks/*.ipynb
     python -m course_utils.notebook_tools check notebooks/*.ipynb
+    python -m course_utils.notebook_tools student build/student notebooks/*.ipynb
+
+The notebooks in ``notebooks/`` are the solution versions: every exercise's solution sits
+between ``### BEGIN SOLUTION`` and ``### END SOLUTION``. ``student`` writes copies in
+which nbgrader's own ``ClearSolutions`` preprocessor has replaced each solution with
+``raise NotImplementedError()``; the exercise checkers then say "not done yet" and use
+the reference, so a student notebook runs top to bottom.
 """
 import sys
 from pathlib import Path
 from typing import List
 
+import nbformat
+from nbgrader.preprocessors import ClearOutput, ClearSolutions
+
 from .links import colab_badge
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
 def _read(path):
-    import nbformat
-
     return nbformat.read(str(path), as_version=4)
 
 
 def strip(path) -> bool:
     """Remove outputs and execution counts, normalise metadata; True if the file changed."""
-    import nbformat
-
     nb = _read(path)
     before = nbformat.writes(nb)
     for cell in nb.cells:
@@ -64,12 +72,31 @@ def problems(path) -> List[str]:
     return found
 
 
+def student_version(path, out_dir) -> Path:
+    """Write the student version of notebook ``path`` into ``out_dir``; returns its path."""
+    nb = _read(path)
+    nb, _ = ClearSolutions(enforce_metadata=False).preprocess(nb, {})
+    nb, _ = ClearOutput().preprocess(nb, {})
+    left = [c.source for c in nb.cells if any(m in c.source for m in SOLUTION_MARKERS)]
+    if left:
+        raise ValueError(f"{path}: solution markers left after clearing: {left[0][:80]!r}")
+    out = Path(out_dir) / Path(path).name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(out))
+    return out
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) < 2 or argv[0] not in {"strip", "check"}:
+    if len(argv) < 2 or argv[0] not in {"strip", "check", "student"}:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     command, paths = argv[0], argv[1:]
+    if command == "student":
+        out_dir, notebooks = paths[0], paths[1:]
+        for p in notebooks:
+            print(f"student version: {student_version(p, out_dir)}")
+        return 0
     if command == "strip":
         for p in paths:
             if strip(p):
