@@ -53,3 +53,79 @@ def test_environment_files_list_the_package_dependencies():
         text = (ROOT / f).read_text()
         missing = [n for n in names if n not in text]
         assert not missing, f"{f} lacks {missing}"
+
+
+# --- what the prose may say ---------------------------------------------------------------
+
+# ImageNet class names that are also ordinary words of the course's prose.
+ORDINARY_WORDS = {"hook", "laptop", "library", "notebook", "pick", "scale", "screen", "stage",
+                  "switch"}
+
+
+def prose(nb) -> str:
+    """The markdown of a notebook without code spans and link targets."""
+    import re
+
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    text = re.sub(r"`[^`]*`", " ", text)
+    return re.sub(r"\]\([^)]*\)", "]", text)
+
+
+def class_mentions(nb) -> list:
+    """Class names and hard-coded class indices named in a notebook's prose."""
+    import re
+
+    from course_utils.models import imagenet_labels
+
+    text = prose(nb)
+    found = [m.group(0) for m in re.finditer(r"\b(?:class(?: index)?|logit) ?\(?\d+\)?", text,
+                                             flags=re.I)]
+    for label in set(imagenet_labels()):
+        if label.lower() in ORDINARY_WORDS:
+            continue
+        if re.search(r"(?<![\w-])" + re.escape(label) + r"(?![\w-])", text, flags=re.I):
+            found.append(label)
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_prose_names_no_class_and_no_class_index(path):
+    """Text must hold on every model: class names and indices come from code output."""
+    import nbformat
+
+    assert class_mentions(nbformat.read(str(path), as_version=4)) == []
+
+
+def test_the_class_check_finds_a_class_name_and_an_index():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "Does it look like a goldfish? We maximize class 1 (but `logit(1)` in code is fine).")])
+    assert sorted(class_mentions(nb)) == ["class 1", "goldfish"]
+
+
+def mentioned_notebooks(nb) -> set:
+    import re
+
+    text = prose(nb)
+    numbers = re.findall(r"\bnotebooks? (\d\d)\b", text, flags=re.I)
+    numbers += re.findall(r"\bnotebooks (?:\d\d, )*\d\d(?:,)? and (\d\d)\b", text, flags=re.I)
+    numbers += re.findall(r"\*\*(\d\d) [A-Z]", text)
+    return set(numbers)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_mention_only_notebooks_that_exist(path):
+    import nbformat
+
+    existing = {p.name[:2] for p in NOTEBOOKS}
+    missing = mentioned_notebooks(nbformat.read(str(path), as_version=4)) - existing
+    assert not missing, f"{path.name} refers to notebook(s) {sorted(missing)}, which do not exist"
+
+
+def test_the_reference_check_finds_a_missing_notebook():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "Notebook 05 shows this; **09 Something** is next.")])
+    assert mentioned_notebooks(nb) == {"05", "09"}
