@@ -7,26 +7,35 @@
 """
 import argparse
 import json
+import os
 import sys
 from typing import List, Optional
 
 import matplotlib.pyplot as plt
+from matplotlib.backend_bases import FigureCanvasBase
 
-from . import plotting
+from . import contract, plotting
 from .errors import CourseError
 from .models import load_model
 from .poster import render_poster
 
 
+MAX_CHANNELS = 4096  # more cells than any poster or gallery can show
+
+
 def _channels(text: str) -> List[int]:
-    """'0,5,9' or '0-9' or '0-3,7' → a list of channel indices."""
+    """'0,5,9' or '0-9' or '0-3,7' → a list of channel indices, each once."""
     out = []
     try:
         for part in text.split(","):
             part = part.strip()
             if "-" in part[1:]:
-                lo, hi = part.split("-", 1)
-                out.extend(range(int(lo), int(hi) + 1))
+                lo, hi = (int(p) for p in part.split("-", 1))
+                if hi < lo or hi - lo >= MAX_CHANNELS:
+                    raise argparse.ArgumentTypeError(
+                        f"{part!r} is not a range of channels; use low-high with low <= high "
+                        f"and at most {MAX_CHANNELS} channels, e.g. 0-9")
+                out.extend(range(lo, hi + 1))
             elif part:
                 out.append(int(part))
     except ValueError:
@@ -34,24 +43,54 @@ def _channels(text: str) -> List[int]:
             f"{text!r} is not a channel list; use e.g. 0,5,9 or 0-9") from None
     if not out:
         raise argparse.ArgumentTypeError("give at least one channel, e.g. 0,5,9")
+    if len(set(out)) != len(out) or len(out) > MAX_CHANNELS:
+        raise argparse.ArgumentTypeError(f"{text!r} lists a channel twice (or more than "
+                                         f"{MAX_CHANNELS}); give each channel once")
     return out
 
 
-def _positive(text: str) -> int:
+def _whole(text: str, low: int, high: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+        value = None
+    if value is None or not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what} from {low} to {high}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _whole(text, 1, contract.MAX_STEPS, "a positive integer")
 
 
 def _size(text: str) -> int:
-    value = _positive(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer") from None
     if value < 16:
         raise argparse.ArgumentTypeError(f"size {value} is too small; use 16 pixels or more")
-    return value
+    return _whole(text, 16, contract.MAX_SIDE, "an image side in pixels")
+
+
+def _seed(text: str) -> int:
+    return _whole(text, 0, 2 ** 63 - 1, "a seed (a whole number)")
+
+
+def _out(path: str) -> str:
+    """A file name whose folder exists and whose extension matplotlib can write."""
+    formats = FigureCanvasBase.get_supported_filetypes()
+    folder = os.path.dirname(os.path.abspath(path)) if path else ""
+    extension = os.path.splitext(path)[1].lstrip(".").lower()
+    if not path or os.path.isdir(path):
+        raise CourseError(f"--out {path!r} is not a file name: give one such as poster.png.")
+    if extension not in formats:
+        raise CourseError(f"--out {path!r} needs an image extension matplotlib can write: "
+                          f"{', '.join(sorted(formats))} (e.g. poster.png).")
+    if not os.path.isdir(folder):
+        raise CourseError(f"--out {path!r}: the folder {folder} does not exist; create it "
+                          "first or write elsewhere.")
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="efficientnet_lite0, inceptionv1 or auto (default)")
         p.add_argument("--steps", type=_positive, default=256, help="optimization steps")
         p.add_argument("--size", type=_size, default=128, help="image side in pixels")
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--seed", type=_seed, default=0)
         p.add_argument("--out", required=True, help="PNG file to write")
         p.add_argument("--json", action="store_true",
                        help="print one JSON object per image, one per line")
@@ -101,6 +140,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _run(args) -> int:
+    if args.command != "layers":  # a bad output file is found before any work
+        _out(args.out)
     model = load_model(args.model, verbose=True)
     if args.command == "layers":
         print(model.describe())
@@ -108,8 +149,10 @@ def _run(args) -> int:
             print(f"{name}\t{count}")
         return 0
 
-    layers = [s.strip() for s in args.layers.split(",")] if args.command == "poster" \
-        else [args.layer]
+    layers = [s.strip() for s in args.layers.split(",") if s.strip()] \
+        if args.command == "poster" else [args.layer]
+    if not layers:
+        raise CourseError(f"--layers {args.layers!r} names no layer: use e.g. early,mid,late.")
     cells = render_poster(model, layers, args.channels, steps=args.steps, size=args.size,
                           seed=args.seed, progress=not args.no_progress)
     images = {(cell.layer, cell.channel): cell.image for cell in cells}

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import contract
 from .errors import CourseError, unknown_layer_error
 from .hooks import capture, layer_outputs
 from .images import check_images
@@ -65,14 +66,18 @@ class CourseModel:
         return int(requested) if requested else max(int(side), self.input_size)
 
     def network_input(self, images: torch.Tensor, size: int) -> torch.Tensor:
-        """[0, 1] images → resized to ``size`` and preprocessed, on the model's device."""
-        x = images.to(self.device)
+        """[0, 1] images → float32, resized to ``size`` and preprocessed, on the model's
+        device (half-precision and float64 images work too)."""
+        x = images.to(self.device, torch.float32)
         if x.shape[-2:] != (size, size):
             x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
         return self.preprocess(x)
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
-        """Logits (pre-softmax scores) for a batch of [0, 1] RGB images (N, 3, H, W)."""
+        """Logits (pre-softmax scores) for a batch of [0, 1] RGB images.
+
+        images: a float tensor (N, 3, H, W), N >= 1, values in [0, 1], any side.
+        """
         check_images(images)
         size = self.input_size_for(images.shape[-1], reads_logits=True)
         x = self.network_input(images, size)
@@ -83,11 +88,17 @@ class CourseModel:
         return acts[self.logits_layer]
 
     def resolve(self, layer: str) -> str:
-        """A stage name (``early``/``mid``/``late``) or a layer name → the layer name."""
+        """A stage name (``early``/``mid``/``late``) or a layer name → the layer name.
+
+        layer: a string: a key of ``model.stages`` or of ``model.layers`` (Lucent's
+        spelling with underscores, ``_blocks_8``, works too).
+        """
         if not isinstance(layer, str):
             raise CourseError(f"A layer is named by a string such as 'mid' or "
-                              f"{next(iter(self.layers), 'conv1')!r}, got {layer!r} "
+                              f"{next(iter(self.layers), 'conv1')!r}, got {contract.shown(layer)} "
                               f"({type(layer).__name__}).")
+        if layer in ("logits", "labels", "input"):  # pseudo-layers: say what to write
+            contract.layer_name(layer)
         if layer in self.stages:
             return self.stages[layer]
         if layer in self.layers:
@@ -99,21 +110,22 @@ class CourseModel:
         raise unknown_layer_error(layer, list(self.stages) + list(self.layers))
 
     def channels(self, layer: str) -> int:
-        """Number of channels of ``layer`` (stage names allowed)."""
+        """Number of channels of ``layer`` (a stage or layer name, as for ``resolve``)."""
         return self.layers[self.resolve(layer)]
 
     def check_channel(self, layer: str, channel: int) -> None:
-        """Raise a ``CourseError`` naming the channel count if ``channel`` is out of range."""
+        """Raise a ``CourseError`` naming the channel count unless ``channel`` is a whole
+        number from 0 to ``channels(layer) - 1`` (numpy and 0-d tensor integers are fine)."""
         name = self.resolve(layer)
         count = self.layers[name]
         try:  # numpy and 0-d torch integers are fine; floats and strings are not
             index = operator.index(channel)
         except TypeError:
-            raise CourseError(f"Channel must be a whole number, got {channel!r} "
+            raise CourseError(f"Channel must be a whole number, got {contract.shown(channel)} "
                               f"({type(channel).__name__}); layer {name!r} has {count} "
                               f"channels (valid: 0 to {count - 1}).") from None
         if isinstance(channel, bool) or not 0 <= index < count:
-            raise CourseError(f"Channel {channel!r} is out of range for layer {name!r}, "
+            raise CourseError(f"Channel {contract.shown(channel)} is out of range for layer {name!r}, "
                               f"which has {count} channels (valid: 0 to {count - 1}).")
 
     def lucent_name(self, layer: str) -> str:
@@ -122,11 +134,15 @@ class CourseModel:
 
     @torch.no_grad()
     def predict(self, images: torch.Tensor, k: int = 5) -> List[List[tuple]]:
-        """Top-``k`` (label, probability) pairs for each [0, 1] RGB image."""
+        """Top-``k`` (label, probability) pairs for each [0, 1] RGB image.
+
+        images: as for ``model(images)``. k: a whole number from 1 to the number of
+        classes (``len(model.labels)``).
+        """
         classes = len(self.labels)
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= classes:
-            raise CourseError(f"k must be a whole number from 1 to {classes} (the model's "
-                              f"number of classes), got {k!r}.")
+        k = contract.whole_number(k, "k", 1, classes,
+                                  fix=f"The model has {classes} classes; k=5 gives the top 5.")
+        check_images(images)
         top = self(images).softmax(-1).topk(k, dim=-1)
         return [[(self.labels[i], float(p)) for p, i in zip(ps, ids)]
                 for ps, ids in zip(top.values.tolist(), top.indices.tolist())]
@@ -183,22 +199,80 @@ def wrap_module(module: nn.Module, name: str = "custom", preprocess=None,
                 stages: Optional[Dict[str, str]] = None,
                 main_layers: Optional[Sequence[str]] = None) -> CourseModel:
     """Describe any image network as a ``CourseModel`` (your own CNN, a random-weight
-    copy, a tiny test model). The module is put in eval mode with frozen weights."""
-    module = freeze(module)
-    preprocess = preprocess or (lambda x: x)
+    copy, a tiny test model). The module is put in eval mode with frozen weights.
+
+    module: a ``torch.nn.Module`` with parameters that takes (N, 3, H, W) images.
+    name: a non-empty string. preprocess: None or a function on [0, 1] image batches.
+    input_size: its native side in pixels (8 to 4096); one grey image of that size is
+        run through the module to list its layers.
+    labels: None (``"class 0"``, ...) or one string per output of the module.
+    stages: None or a dict such as ``{"mid": "layer4"}`` (stage name -> layer name).
+    main_layers: None (chosen for you) or a list of layer names.
+    Nothing about the module changes when an argument is refused.
+    """
+    module = contract.module(module)
+    if next(module.parameters(), None) is None:
+        raise CourseError(f"module has no parameters ({type(module).__name__}): wrap a "
+                          "network with weights, such as a CNN.")
+    name = contract.text(name, "name", "'my_cnn'")
+    preprocess = (contract.callable_value(preprocess, "preprocess", "lambda x: (x - 0.5) / 0.5")
+                  if preprocess is not None else (lambda x: x))
+    input_size = contract.side(input_size, "input_size")
+    stages = _stages(stages)
+    main = (None if main_layers is None else
+            [contract.layer_name(n, "each of main_layers")
+             for n in contract.non_empty_list(main_layers, "main_layers", "['conv1']")])
+    if labels is not None:
+        labels = contract.non_empty_list(labels, "labels", "['cat', 'dog']")
+        if not all(isinstance(label, str) for label in labels):
+            raise CourseError(f"labels must be strings (class names), got {contract.shown(labels[:3])}")
     device = next(module.parameters()).device
-    probe = preprocess(torch.full((1, 3, input_size, input_size), 0.5, device=device))
-    outputs = layer_outputs(module, probe)
+    with frozen(module):  # flags come back as they were if anything below is refused
+        outputs, logits = _survey(module, preprocess, input_size, device)
     layers = {n: out.shape[1] for n, out in outputs.items()}
     spatial = {n: tuple(out.shape[2:]) for n, out in outputs.items()}
-    stages = dict(stages or {})
-    for stage, layer in stages.items():
+    for layer in list(stages.values()) + (main or []):
         if layer not in layers:
             raise unknown_layer_error(layer, list(layers))
+    classes = logits.shape[-1] if isinstance(logits, torch.Tensor) and logits.dim() == 2 else None
     if labels is None:
-        with torch.no_grad():
-            labels = [f"class {i}" for i in range(module(probe).shape[-1])]
-    main = list(main_layers) if main_layers is not None else default_main_layers(module, layers)
+        labels = [f"class {i}" for i in range(classes or 0)]
+    elif classes is not None and len(labels) != classes:
+        raise CourseError(f"labels has {len(labels)} names but the module has {classes} "
+                          "outputs: give one name per output, or leave labels out.")
+    module = freeze(module)
+    main = main if main is not None else default_main_layers(module, layers)
     return CourseModel(name=name, module=module, preprocess=preprocess, input_size=input_size,
                        labels=list(labels), stages=stages, layers=layers, spatial=spatial,
                        main_layers=main)
+
+
+def _stages(stages) -> Dict[str, str]:
+    """``stages`` as a dict of stage name -> layer name (both strings)."""
+    if stages is None:
+        return {}
+    if not isinstance(stages, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                               for k, v in stages.items()):
+        raise CourseError(f"stages must be a dict of stage name -> layer name such as "
+                          f"{{'mid': 'layer3'}}, got {contract.shown(stages)}.")
+    return dict(stages)
+
+
+def _survey(module: nn.Module, preprocess, input_size: int, device):
+    """Every layer's output and the module's own output on one grey image."""
+    probe = torch.full((1, 3, input_size, input_size), 0.5, device=device)
+    try:
+        probe = preprocess(probe)
+        outputs = layer_outputs(module, probe)
+        with torch.no_grad():
+            logits = module(probe)
+    except Exception as exc:  # the learner's module or preprocessing cannot take the probe
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise CourseError(f"wrap_module ran the module on one grey (1, 3, {input_size}, "
+                          f"{input_size}) image to list its layers, and it failed "
+                          f"({type(exc).__name__}: {detail}). Check that it takes RGB "
+                          "images and that input_size suits it.") from exc
+    if not outputs:
+        raise CourseError(f"module ({type(module).__name__}) has no layer with (N, C, H, W) "
+                          "outputs to visualize: wrap an image network such as a CNN.")
+    return outputs, logits

@@ -3,6 +3,7 @@ from typing import Optional
 
 import matplotlib.pyplot as plt
 
+from . import contract
 from .optim import render
 
 
@@ -11,10 +12,15 @@ class Explorer:
 
     Call ``show()`` in a notebook. ``run(layer, channel)`` renders without any widget
     front end, so the same code works in a script or in CI.
+
+    model: a course model. steps: 1 to 100 000. size: 8 to 4096 pixels.
+    seed: None or a whole number >= 0.
     """
 
     def __init__(self, model, steps: int = 128, size: int = 96, seed: int = 0):
-        self.model, self.steps, self.size, self.seed = model, steps, size, seed
+        self.model = contract.course_model(model)
+        self.steps, self.size = contract.step_count(steps), contract.side(size)
+        self.seed = contract.optional_seed(seed)
         self.last = None
 
     def choices(self):
@@ -24,9 +30,14 @@ class Explorer:
         return stages + layers
 
     def run(self, layer: str = "mid", channel: int = 0, show: bool = True):
-        """Render one channel; returns the ``RenderResult``."""
+        """Render one channel; returns the ``RenderResult``.
+
+        layer: a stage or layer name. channel: 0 to ``model.channels(layer) - 1``.
+        show: True (draw it) or False.
+        """
         self.model.check_channel(layer, channel)
-        self.last = render(self.model, f"{layer}:{channel}", size=self.size,
+        show = contract.boolean(show, "show")
+        self.last = render(self.model, f"{layer}:{int(channel)}", size=self.size,
                            steps=self.steps, seed=self.seed, progress=False)
         if show:
             fig, ax = plt.subplots(figsize=(3, 3.3))

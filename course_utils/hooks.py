@@ -16,6 +16,7 @@ from typing import Dict, Iterable, Iterator, Optional, Union
 import torch
 from torch import nn
 
+from . import contract
 from .errors import unknown_layer_error
 
 # Pseudo-layers an objective can read besides the network's own layers:
@@ -81,11 +82,18 @@ def capture(module: nn.Module, layers: Union[str, Iterable[str]], detach: bool =
             ) -> Iterator[Captured]:
     """Record the outputs of ``layers`` (module names) while the block runs.
 
-    Outputs are detached unless ``detach=False`` (an optimizer needs their gradients).
+    module: a ``torch.nn.Module`` (for a course model, ``model.module``).
+    layers: one name or a list of names from ``module.named_modules()``
+        (a course model's stage names are resolved by ``model.resolve('mid')``).
+    detach: outputs are detached unless False (an optimizer needs their gradients).
     Names are checked before any hook is attached, and hooks are removed on every exit
     path, errors and interrupts included.
     """
-    names = [layers] if isinstance(layers, str) else list(layers)
+    module = contract.module(module)
+    names = [layers] if isinstance(layers, str) else contract.list_of(layers, "layers",
+                                                                       "['conv1']")
+    names = [contract.text(n, "each of layers", "'conv1'") for n in names]
+    detach = contract.boolean(detach, "detach")
     modules = {name: get_layer(module, name) for name in names}
     captured = Captured(module, names, detach)
     handles = []

@@ -9,6 +9,7 @@ from typing import Optional
 import numpy as np
 import torch
 
+from . import contract
 from .hooks import removing_new_hooks
 
 
@@ -28,10 +29,20 @@ def from_lucent(images) -> torch.Tensor:
 def lucent_render(model, layer: str, channel: int, size: int = 128, steps: int = 256,
                   fft: bool = True, decorrelate: bool = True, standard_transforms: bool = True,
                   seed: Optional[int] = 0, progress: bool = False) -> torch.Tensor:
-    """One Lucent ``render_vis`` of ``layer:channel``; returns a (1, 3, size, size) tensor."""
+    """One Lucent ``render_vis`` of ``layer:channel``; returns a (1, 3, size, size) tensor.
+
+    model: a course model. layer, channel: as for ``channel(layer, n)``.
+    size: 8 to 4096 pixels. steps: 1 to 100 000. fft, decorrelate, standard_transforms,
+    progress: True or False. seed: None or a whole number >= 0.
+    """
     from lucent.optvis import param, render
 
-    model.check_channel(layer, channel)
+    contract.course_model(model).check_channel(layer, channel)
+    size, steps = contract.side(size), contract.step_count(steps)
+    fft, decorrelate = contract.boolean(fft, "fft"), contract.boolean(decorrelate, "decorrelate")
+    standard_transforms = contract.boolean(standard_transforms, "standard_transforms")
+    progress, seed = contract.boolean(progress, "progress"), contract.optional_seed(seed)
+    channel = int(channel)
     if seed is not None:
         torch.manual_seed(seed)
     with removing_new_hooks(model.module):

@@ -9,6 +9,7 @@ stands among a model's predictions. None of them runs a network.
 import torch
 import torch.nn.functional as F
 
+from . import contract
 from .errors import CourseError
 from .hooks import INPUT
 from .optim import objectives
@@ -22,12 +23,11 @@ def radial_frequencies(h: int, w: int) -> torch.Tensor:
 
 
 def power_spectrum(images: torch.Tensor) -> torch.Tensor:
-    """Each image's 2-D spectral power (N, H, W), colour channels summed, mean removed."""
-    if images.dim() == 3:
-        images = images[None]
-    if images.dim() != 4:
-        raise CourseError(f"Expected images of shape (N, C, H, W), got {tuple(images.shape)}.")
-    x = images.detach().float().cpu()
+    """Each image's 2-D spectral power (N, H, W), colour channels summed, mean removed.
+
+    images: finite numbers (N, C, H, W) or one image (C, H, W); a tensor or an array.
+    """
+    x = contract.image_batch(images)
     x = x - x.mean((-2, -1), keepdim=True)
     return torch.fft.fft2(x).abs().pow(2).sum(1)
 
@@ -38,19 +38,29 @@ def _share(power: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
                        torch.zeros_like(total))
 
 
+def _cutoff(cutoff) -> float:
+    return contract.real_number(cutoff, "cutoff", above=0, maximum=0.7,
+                                fix="It is in cycles per pixel: 0.25 is a period of 4 pixels.")
+
+
 def high_frequency_score(images: torch.Tensor, cutoff: float = 0.25) -> torch.Tensor:
     """Share of each image's spectral power above ``cutoff`` cycles per pixel, shape (batch,).
 
     The mean of each channel is removed first, so a flat image scores 0 and a
     one-pixel checkerboard (all power at the highest frequency) scores 1.
+    images: as for ``power_spectrum``. cutoff: above 0, at most 0.7 (the highest
+    frequency of an image is about 0.71 cycles per pixel).
     """
+    cutoff = _cutoff(cutoff)
     power = power_spectrum(images)
     return _share(power, radial_frequencies(*power.shape[-2:]) > cutoff)
 
 
 def low_frequency_share(images: torch.Tensor, cutoff: float = 1 / 16) -> torch.Tensor:
     """Share of each image's spectral power below ``cutoff`` cycles per pixel (patterns
-    longer than 1 / cutoff pixels), shape (batch,)."""
+    longer than 1 / cutoff pixels), shape (batch,). Arguments as for
+    ``high_frequency_score``."""
+    cutoff = _cutoff(cutoff)
     power = power_spectrum(images)
     return _share(power, radial_frequencies(*power.shape[-2:]) < cutoff)
 
@@ -72,9 +82,21 @@ def radial_power(images: torch.Tensor, bins: int = 24):
 
 
 def cosine_matrix(vectors) -> torch.Tensor:
-    """Cosine similarity of every pair of rows: (N, D) tensor or array → (N, N)."""
-    unit = F.normalize(torch.as_tensor(vectors).float().flatten(1), dim=1)
+    """Cosine similarity of every pair of rows: (N, D) tensor or array → (N, N).
+
+    vectors: finite numbers, one row per item (N, D) (further axes are flattened).
+    """
+    unit = F.normalize(_rows(vectors, "vectors"), dim=1)
     return unit @ unit.T
+
+
+def _rows(values, name: str) -> torch.Tensor:
+    """Finite numbers as (N, D) rows (further axes flattened into D)."""
+    x = contract.tensor_of(values, name, "a (N, D) tensor with one row per item")
+    if x.dim() < 2:
+        raise CourseError(f"{name} must have one row per item, shape (N, D), got shape "
+                          f"{tuple(x.shape)}. For a single vector use {name}[None].")
+    return x.flatten(1)
 
 
 def _off_diagonal_mean(matrix: torch.Tensor) -> float:
@@ -85,30 +107,45 @@ def _off_diagonal_mean(matrix: torch.Tensor) -> float:
 
 
 def consistency(vectors: torch.Tensor) -> float:
-    """Mean cosine similarity between different rows: 1 = all alike, 0 = unrelated."""
+    """Mean cosine similarity between different rows: 1 = all alike, 0 = unrelated.
+
+    vectors: as for ``cosine_matrix``, at least 2 rows.
+    """
     return _off_diagonal_mean(cosine_matrix(vectors))
 
 
 def mean_pairwise_distance(x: torch.Tensor) -> float:
-    """Mean Euclidean distance between the (flattened) items of a batch, over all pairs."""
-    flat = torch.as_tensor(x).detach().float().cpu().flatten(1)
+    """Mean Euclidean distance between the (flattened) items of a batch, over all pairs.
+
+    x: finite numbers with one item per row (N, ...), at least 2 items.
+    """
+    flat = _rows(x, "x")
     return _off_diagonal_mean(torch.cdist(flat, flat))
 
 
 def class_rank(logits: torch.Tensor, class_index: int) -> torch.Tensor:
-    """Rank of ``class_index`` in each row of ``logits`` (0 = the top prediction)."""
-    logits = logits.detach().float().cpu()
-    if not 0 <= class_index < logits.shape[-1]:
-        raise CourseError(f"class_index {class_index} is out of range for {logits.shape[-1]} "
-                          "classes.")
+    """Rank of ``class_index`` in each row of ``logits`` (0 = the top prediction).
+
+    logits: finite scores (N, classes). class_index: 0 to classes - 1.
+    """
+    logits = contract.tensor_of(logits, "logits", "model(images)")
+    if logits.dim() != 2:
+        raise CourseError(f"logits must be (N, classes), got shape {tuple(logits.shape)}. For "
+                          "one image's scores use logits[None].")
+    class_index = contract.whole_number(class_index, "class_index", 0, logits.shape[-1] - 1)
     return (logits > logits[:, class_index:class_index + 1]).sum(1)
 
 
 def total_variation(images: torch.Tensor) -> torch.Tensor:
-    """Mean absolute difference between neighbouring pixels of each image: (batch,)."""
-    if images.dim() == 3:
-        images = images[None]
-    return objectives.total_variation()({INPUT: images.detach().float()})
+    """Mean absolute difference between neighbouring pixels of each image: (batch,).
+
+    images: as for ``power_spectrum``, at least 2 x 2 pixels.
+    """
+    images = contract.image_batch(images)
+    if min(images.shape[-2:]) < 2:
+        raise CourseError(f"total_variation compares neighbouring pixels: images need at "
+                          f"least 2 x 2 pixels, got {tuple(images.shape[-2:])}.")
+    return objectives.total_variation()({INPUT: images})
 
 
 def rank_correlation(a, b) -> float:

@@ -10,6 +10,7 @@
 import contextlib
 import copy
 import dataclasses
+import importlib.util
 import io
 import os
 import socket
@@ -19,6 +20,7 @@ from typing import List, Optional, Sequence, Union
 import torch
 from torch import nn
 
+from . import contract
 from .config import MODEL_ENV, default_device
 from .course_model import CourseModel, freeze, frozen, wrap_module
 from .errors import CourseError, closest
@@ -28,8 +30,9 @@ INCEPTION_URL = ("https://github.com/ProGamerGov/pytorch-old-tensorflow-models/"
                  "raw/master/inception5h.pth")
 INCEPTION_FILE = "inception5h.pth"
 
-__all__ = ["load_model", "wrap_module", "wrap_inceptionv1", "randomized_copy", "CourseModel",
-           "freeze", "frozen", "MODEL_NAMES", "imagenet_labels", "inceptionv1_labels"]
+__all__ = ["load_model", "available_models", "wrap_module", "wrap_inceptionv1",
+           "randomized_copy", "CourseModel", "freeze", "frozen", "MODEL_NAMES",
+           "imagenet_labels", "inceptionv1_labels"]
 
 
 def imagenet_labels() -> List[str]:
@@ -177,19 +180,49 @@ def _choose_auto():
             "internet; EfficientNet-Lite0 ships with the install")
 
 
+def available_models(check_internet: bool = True) -> List[str]:
+    """The networks ``load_model`` can load here and now, by name: each EfficientNet
+    whose weights package is installed, and InceptionV1 (with Lucent installed) when its
+    weights are cached or, with ``check_internet``, the internet answers to download them.
+
+    check_internet: False skips the few-second connection probe (offline machines, CI).
+    """
+    if not isinstance(check_internet, bool):
+        raise CourseError(f"check_internet must be True or False, got {check_internet!r}. "
+                          "Use False to skip the connection probe on an offline machine.")
+    names = [name for name, spec in EFFICIENTNETS.items()
+             if importlib.util.find_spec(spec["package"]) is not None]
+    if importlib.util.find_spec("lucent") is not None and (
+            inception_weights_cached() or (check_internet and _can_reach())):
+        names.append("inceptionv1")
+    return names
+
+
 def _device(device) -> torch.device:
     """``device`` as a torch.device that exists on this machine (default: GPU if any)."""
     if device is None:
         return default_device()
+    if isinstance(device, str) and device.strip().lower() == "gpu":
+        raise CourseError("device='gpu' is spelt device='cuda' in PyTorch (or leave it out: "
+                          "the GPU is used when there is one).")
+    if isinstance(device, bool) or not isinstance(device, (str, int, torch.device)):
+        raise CourseError(f"device={contract.shown(device)} is not a device: use 'cpu', 'cuda' or leave it "
+                          "out (the GPU when there is one).")
     try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise CourseError(f"device={device!r} is not a device: use 'cpu', 'cuda' or "
+        device = torch.device(device.strip().lower() if isinstance(device, str) else device)
+    except (RuntimeError, TypeError, ValueError, OverflowError):
+        raise CourseError(f"device={contract.shown(device)} is not a device: use 'cpu', 'cuda' or "
                           "leave it out (the GPU when there is one).") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise CourseError("device='cuda' was asked for, but this machine has no usable GPU "
-                          "(torch.cuda.is_available() is False). Use device='cpu' or leave "
-                          "it out; in Colab, pick Runtime → Change runtime type → GPU.")
+        raise CourseError(f"device={str(device)!r} was asked for, but this machine has no "
+                          "usable GPU, only its CPU (torch.cuda.is_available() is False). Use "
+                          "device='cpu' or leave it out; in Colab, pick Runtime → Change "
+                          "runtime type → GPU.")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise CourseError(f"device={str(device)!r} was asked for, but this machine has {count} "
+                          f"GPU{'s' * (count != 1)} (cuda:0 to cuda:{count - 1}). Use "
+                          "device='cuda' for the first one.")
     if device.type not in ("cpu", "cuda"):
         raise CourseError(f"device={str(device)!r} is not supported here: use 'cpu' or 'cuda'.")
     return device
@@ -201,11 +234,15 @@ def load_model(name: Optional[str] = None, device: Union[str, torch.device, None
     or ``auto`` (the default: ``COURSE_MODEL`` if set, else InceptionV1 when its weights
     can be had, else EfficientNet-Lite0; it prints which one it chose and why).
 
-    device: ``'cpu'``, ``'cuda'`` or None (the GPU when there is one).
+    name: None or one of those names (any case, spaces around are ignored).
+    device: ``'cpu'``, ``'cuda'`` (``'cuda:N'``) or None (the GPU when there is one); a GPU
+        that is not there is refused with what there is.
+    verbose: True or False (print which model "auto" chose and why).
     """
-    if name is not None and not isinstance(name, str):
+    if name is not None and (not isinstance(name, str) or not name.strip()):
         raise CourseError(f"The model name must be a string, one of {', '.join(MODEL_NAMES)}; "
-                          f"got {name!r}.")
+                          f"got {contract.shown(name)}. Leave it out for 'auto'.")
+    verbose = contract.boolean(verbose, "verbose")
     device = _device(device)
     name = (name or "auto").strip().lower()
     if name not in MODEL_NAMES:

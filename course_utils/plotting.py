@@ -1,21 +1,69 @@
-"""Figures for the course. Every function returns the figure and can save a PNG."""
+"""Figures for the course. Every function returns the figure and can save a PNG.
+
+Pictures may be (3, H, W) or (H, W, 3) tensors or arrays, a batch of one (1, 3, H, W),
+or grey (H, W); every argument is checked before a figure is made, so a mistake
+leaves no half-drawn figure behind.
+"""
 from typing import Dict, Optional, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from . import contract
+from .errors import CourseError
+
 
 def as_hwc(image) -> np.ndarray:
-    """A (3, H, W) / (H, W, 3) tensor or array → (H, W, 3) float array in [0, 1]."""
+    """A (3, H, W) / (H, W, 3) / (1, 3, H, W) / (H, W) tensor or array → an (H, W, 3) or
+    (H, W) float array in [0, 1]."""
     if isinstance(image, torch.Tensor):
-        image = image.detach().float().cpu().numpy()
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim == 4 and image.shape[0] == 1:
-        image = image[0]
-    if image.ndim == 3 and image.shape[0] in (1, 3) and image.shape[-1] not in (1, 3):
-        image = np.moveaxis(image, 0, -1)
-    return np.clip(image, 0, 1)
+        image = image.detach().cpu()
+        image = (image.float() if not image.is_complex() else image).numpy()
+    try:
+        array = np.asarray(image)
+        ok = array.dtype.kind in "biuf" and array.size > 0
+        array = array.astype(np.float32) if ok else array
+    except (TypeError, ValueError):
+        ok = False
+    if ok and array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    if ok and array.ndim == 3 and array.shape[0] in (1, 3) and array.shape[-1] not in (1, 3):
+        array = np.moveaxis(array, 0, -1)
+    if ok and array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if not ok or not (array.ndim == 2 or (array.ndim == 3 and array.shape[-1] == 3)):
+        shape = getattr(array, "shape", None) if ok else type(image).__name__
+        raise CourseError(f"A picture must be an image (3, H, W), (H, W, 3), (1, 3, H, W) or "
+                          f"(H, W) of numbers, got {shape}. For a batch, show one image: "
+                          "images[0].")
+    return np.clip(array, 0, 1)
+
+
+def _pictures(images, name: str = "images") -> list:
+    """A non-empty list of pictures, each checked and converted by ``as_hwc``."""
+    return [as_hwc(image) for image in contract.non_empty_list(images, name, "[image1, image2]")]
+
+
+def _texts(texts, count: int, name: str) -> list:
+    """``count`` labels (strings or numbers); a list of another length is refused."""
+    texts = contract.non_empty_list(texts, name, "['a', 'b']")
+    if len(texts) != count:
+        raise CourseError(f"{name} has {len(texts)} entries for {count} pictures: give one "
+                          "per picture.")
+    return [str(t) for t in texts]
+
+
+def _numbers(values, count: int, name: str) -> list:
+    """``count`` real numbers (NaN shows as 'nan')."""
+    values = contract.non_empty_list(values, name, "[1.0, 2.0]")
+    if len(values) != count:
+        raise CourseError(f"{name} has {len(values)} entries for {count} items: give one "
+                          "per item.")
+    if not all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+               for v in values):
+        raise CourseError(f"{name} must be numbers, got {contract.shown(values[:3])}.")
+    return [float(v) for v in values]
 
 
 def _finish(fig, save: Optional[str]):
@@ -27,15 +75,22 @@ def _finish(fig, save: Optional[str]):
 
 def gallery(images: Sequence, titles: Optional[Sequence[str]] = None, cols: int = 5,
             size: float = 2.2, suptitle: Optional[str] = None, save: Optional[str] = None):
-    """Images in a grid with a title under each."""
-    images = list(images)
+    """Images in a grid with a title under each.
+
+    images: a non-empty list of pictures. titles: None or one per picture.
+    cols: pictures per row (>= 1). size: inches per picture (> 0).
+    """
+    images = _pictures(images)
+    titles = _texts(titles, len(images), "titles") if titles is not None else None
+    cols = contract.whole_number(cols, "cols", minimum=1)
+    size = contract.real_number(size, "size", above=0, maximum=20)
     rows = max(1, int(np.ceil(len(images) / cols)))
     fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size + 0.4),
                              squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
-            ax.imshow(as_hwc(images[i]))
+            ax.imshow(images[i])
             if titles is not None:
                 ax.set_title(str(titles[i]), fontsize=9)
     if suptitle:
@@ -46,17 +101,30 @@ def gallery(images: Sequence, titles: Optional[Sequence[str]] = None, cols: int 
 def filmstrip(snapshots: Dict[int, object], history: Sequence[float],
               ylabel: str = "activation", title: Optional[str] = None,
               save: Optional[str] = None):
-    """Snapshots of an optimization side by side, and its activation curve below."""
-    steps = sorted(snapshots)
+    """Snapshots of an optimization side by side, and its activation curve below.
+
+    snapshots: a dict step -> picture (``RenderResult.snapshots``; may be empty).
+    history: the score at each step, numbers (steps,) or (steps, batch).
+    """
+    if not isinstance(snapshots, dict):
+        raise CourseError(f"snapshots must be a dict step -> image (result.snapshots), got "
+                          f"{type(snapshots).__name__}.")
+    pictures = {step: as_hwc(image[0] if isinstance(image, torch.Tensor) and image.dim() == 4
+                             else image) for step, image in snapshots.items()}
+    curve_values = contract.tensor_of(history, "history", "result.history")
+    if curve_values.dim() > 2:
+        raise CourseError(f"history must be (steps,) or (steps, batch), got shape "
+                          f"{tuple(curve_values.shape)}.")
+    steps = sorted(pictures)
     fig = plt.figure(figsize=(2.3 * max(len(steps), 3), 5))
     grid = fig.add_gridspec(2, max(len(steps), 1), height_ratios=[1, 1])
     for i, step in enumerate(steps):
         ax = fig.add_subplot(grid[0, i])
-        ax.imshow(as_hwc(snapshots[step]))
+        ax.imshow(pictures[step])
         ax.set_title(f"step {step}", fontsize=9)
         ax.axis("off")
     curve = fig.add_subplot(grid[1, :])
-    curve.plot(np.asarray(history))
+    curve.plot(curve_values.numpy())
     for step in steps:
         curve.axvline(step, color="grey", lw=0.5, ls=":")
     curve.set_xlabel("step")
@@ -68,11 +136,18 @@ def filmstrip(snapshots: Dict[int, object], history: Sequence[float],
 
 def compare(images: Sequence, labels: Sequence[str], values: Optional[Sequence[float]] = None,
             value_name: str = "activation", size: float = 3.0, save: Optional[str] = None):
-    """Side-by-side panels, each labelled (and with its number, when given)."""
+    """Side-by-side panels, each labelled (and with its number, when given).
+
+    images: a non-empty list of pictures; labels: one per picture; values: None or one
+    number per picture.
+    """
+    images = _pictures(images)
     n = len(images)
+    labels = _texts(labels, n, "labels")
+    values = _numbers(values, n, "values") if values is not None else None
     fig, axes = plt.subplots(1, n, figsize=(n * size, size + 0.6), squeeze=False)
     for i, ax in enumerate(axes[0]):
-        ax.imshow(as_hwc(images[i]))
+        ax.imshow(images[i])
         title = labels[i]
         if values is not None:
             title += f"\n{value_name} {values[i]:.2f}"
@@ -84,14 +159,31 @@ def compare(images: Sequence, labels: Sequence[str], values: Optional[Sequence[f
 def poster(images: Dict[tuple, object], rows: Sequence[str], cols: Sequence[int],
            row_labels: Optional[Sequence[str]] = None, values: Optional[Dict[tuple, float]] = None,
            size: float = 2.4, title: Optional[str] = None, save: Optional[str] = None):
-    """A layers × channels grid. ``images[(row, col)]`` is the picture for that cell."""
+    """A layers × channels grid. ``images[(row, col)]`` is the picture for that cell.
+
+    rows, cols: non-empty lists; every (row, col) pair needs a picture in ``images``
+    (and a number in ``values`` when given). row_labels: None or one per row.
+    """
+    rows = contract.non_empty_list(rows, "rows", "['mid']")
+    cols = contract.non_empty_list(cols, "cols", "[0, 5, 9]")
+    if not isinstance(images, dict):
+        raise CourseError(f"images must be a dict (row, col) -> picture, got "
+                          f"{type(images).__name__}.")
+    missing = [(r, c) for r in rows for c in cols if (r, c) not in images or
+               (values is not None and (r, c) not in values)]
+    if missing:
+        raise CourseError(f"No picture (or value) for cell {missing[0]!r}: images needs a "
+                          "key (row, col) for every row and column.")
+    images = {(r, c): as_hwc(images[(r, c)]) for r in rows for c in cols}
+    if row_labels is not None:
+        row_labels = _texts(row_labels, len(rows), "row_labels")
     fig, axes = plt.subplots(len(rows), len(cols), figsize=(len(cols) * size,
                                                           len(rows) * size + 0.5),
                              squeeze=False)
     for r, row in enumerate(rows):
         for c, col in enumerate(cols):
             ax = axes[r][c]
-            ax.imshow(as_hwc(images[(row, col)]))
+            ax.imshow(images[(row, col)])
             ax.set_xticks([])
             ax.set_yticks([])
             label = f"channel {col}"
@@ -107,11 +199,21 @@ def poster(images: Dict[tuple, object], rows: Sequence[str], cols: Sequence[int]
 
 def feature_maps(maps: torch.Tensor, channels: Sequence[int], title: str = "",
                  size: float = 1.8, save: Optional[str] = None):
-    """Chosen channels of one feature map (C, H, W) as heat maps."""
+    """Chosen channels of one feature map (C, H, W) as heat maps.
+
+    maps: a (C, H, W) tensor of finite numbers (one image's activations).
+    channels: a non-empty list of channel indices, 0 to C - 1.
+    """
+    maps = contract.tensor_of(maps, "maps", "acts['mid'][0]")
+    if maps.dim() != 3:
+        raise CourseError(f"maps must be one image's feature map (C, H, W), got shape "
+                          f"{tuple(maps.shape)}. Pick one image: acts[layer][0].")
+    channels = [contract.whole_number(c, "each of channels", 0, maps.shape[0] - 1)
+                for c in contract.non_empty_list(channels, "channels", "[0, 1, 2]")]
     n = len(channels)
     fig, axes = plt.subplots(1, n, figsize=(n * size, size + 0.5), squeeze=False)
     for ax, ch in zip(axes[0], channels):
-        ax.imshow(maps[ch].detach().float().cpu().numpy(), cmap="viridis")
+        ax.imshow(maps[ch].numpy(), cmap="viridis")
         ax.set_title(f"ch {ch}", fontsize=8)
         ax.axis("off")
     if title:
@@ -121,7 +223,9 @@ def feature_maps(maps: torch.Tensor, channels: Sequence[int], title: str = "",
 
 def bars(labels: Sequence[str], values: Sequence[float], ylabel: str = "",
          title: Optional[str] = None, save: Optional[str] = None):
-    """A labelled bar chart (ablations, top predictions)."""
+    """A labelled bar chart (ablations, top predictions): one number per label."""
+    labels = [str(label) for label in contract.non_empty_list(labels, "labels", "['a', 'b']")]
+    values = _numbers(values, len(labels), "values")
     fig, ax = plt.subplots(figsize=(max(4, 0.8 * len(labels)), 3))
     ax.bar(range(len(values)), values)
     ax.set_xticks(range(len(values)))

@@ -4,6 +4,8 @@ from typing import List, Sequence
 
 import torch
 
+from . import contract
+from .errors import CourseError
 from .optim import evaluate, render_channels
 from .optim.objectives import channel
 
@@ -29,10 +31,25 @@ class PosterCell:
 
 def render_poster(model, layers: Sequence[str], channels: Sequence[int], steps: int = 256,
                   size: int = 128, seed: int = 0, progress: bool = True) -> List[PosterCell]:
-    """Visualize every (layer, channel) pair; layers may be stage names or layer names."""
+    """Visualize every (layer, channel) pair; layers may be stage names or layer names.
+
+    layers: a non-empty list of stage or layer names, each layer once.
+    channels: a non-empty list of channel indices valid in every layer, each once.
+    steps: 1 to 100 000. size: 8 to 4096 pixels. seed: a whole number >= 0.
+    progress: True or False.
+    """
+    model = contract.course_model(model)
+    layers = contract.non_empty_list(layers, "layers", "['early', 'mid', 'late']")
+    channels = contract.non_empty_list(channels, "channels", "[0, 5, 9]")
     for name in layers:  # validate everything before the first render
         for c in channels:
             model.check_channel(name, c)
+    _once([model.resolve(name) for name in layers], layers, "layers")
+    _once([int(c) for c in channels], channels, "channels")
+    steps, size = contract.step_count(steps), contract.side(size)
+    seed = contract.whole_number(seed, "seed", 0, 2 ** 63 - 1,
+                                 fix="A poster is always seeded: use 0 or another number.")
+    progress = contract.boolean(progress, "progress")
     generator = torch.Generator().manual_seed(seed)
     cells = []
     for name in layers:
@@ -48,3 +65,11 @@ def render_poster(model, layers: Sequence[str], channels: Sequence[int], steps: 
                                     result.images[i], float(start),
                                     float(result.activation[i]), float(rand)))
     return cells
+
+
+def _once(keys: list, given: Sequence, name: str) -> None:
+    """Each entry once: a repeated layer or channel would render the same cell twice."""
+    for i, key in enumerate(keys):
+        if key in keys[:i]:
+            raise CourseError(f"{name} lists {given[i]!r} twice (as {given[keys.index(key)]!r} "
+                              f"and {given[i]!r}): give each {name[:-1]} once.")

@@ -106,9 +106,9 @@ def test_objective_string_without_channel_explains_the_format(tiny):
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    (dict(steps=0), "steps must be a whole number of at least 1"),
-    (dict(size=4), "size must be a whole number of at least 8"),
-    (dict(lr=float("inf")), "lr must be a finite number greater than 0"),
+    (dict(steps=0), "steps must be a whole number from 1"),
+    (dict(size=4), "size must be a whole number from 8"),
+    (dict(lr=float("inf")), "greater than 0, got inf"),
     (dict(snapshots=(0, 2)), "the last one is 1"),
     (dict(transforms="fancy"), "'standard'"),
 ])

@@ -94,7 +94,7 @@ def test_class_rank_counts_the_classes_scoring_higher(tiny):
     for k in range(5):
         ranks = class_rank(logits, int(order[0, k]))
         assert int(ranks[0]) == k
-    with pytest.raises(CourseError, match="out of range"):
+    with pytest.raises(CourseError, match="from 0 to 4, got 5"):
         class_rank(logits, 5)
 
 

@@ -84,7 +84,7 @@ def test_diversity_needs_two_images(acts):
 
 
 def test_scaling_by_an_objective_is_refused():
-    with pytest.raises(TypeError):
+    with pytest.raises(CourseError, match="cannot be multiplied"):
         O.channel("mid", 0) * O.channel("mid", 1)
 
 

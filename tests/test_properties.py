@@ -5,6 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from course_utils.errors import CourseError
 from course_utils.optim import channel, direction, layer_energy, neuron, param, transforms
 
 quick = settings(max_examples=25, deadline=None)  # modest counts keep the suite fast
@@ -231,5 +232,5 @@ def test_combined_objective_keeps_every_channel_to_validate():
 
 @pytest.mark.parametrize("bad", ["x", None, [1.0]])
 def test_objectives_only_scale_by_numbers(bad):
-    with pytest.raises(TypeError):
+    with pytest.raises(CourseError, match="combines with another objective or a number"):
         channel("a", 1) * bad

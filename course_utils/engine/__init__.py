@@ -9,8 +9,9 @@
 - freezes the model for the duration and restores it exactly afterwards,
 - reads the layers the objective needs and stops the forward pass after the last one.
 
-Three more public pieces serve the learner's modules: ``grid_sample`` (the random
-warp's resampling, ``warp``), ``max_batch`` (how many images fit, for galleries) and
+Four more public pieces serve the learner's modules: ``grid_sample`` (the random
+warp's resampling, ``warp``), ``max_batch`` (how many images fit, for galleries),
+``available_bytes`` (free memory, for the parameterizations' own check) and
 ``map_in_workers`` (jobs in forked processes). Nothing outside this package imports
 its submodules.
 """
@@ -22,12 +23,13 @@ import torch
 from ..course_model import frozen
 from ..hooks import INPUT, LOGITS, capture
 from .allocator import keep_freed_memory
-from .memory_budget import check_fits, max_batch
+from .memory_budget import available_bytes, check_fits, max_batch
 from .render_copy import cached_render_copy
 from .warp import grid_sample
 from .workers import map_in_workers
 
-__all__ = ["network", "grid_sample", "max_batch", "map_in_workers", "keep_freed_memory"]
+__all__ = ["network", "grid_sample", "max_batch", "available_bytes", "map_in_workers",
+           "keep_freed_memory"]
 
 Activations = Dict[str, torch.Tensor]
 

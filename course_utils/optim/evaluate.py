@@ -6,7 +6,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .. import engine
+from .. import contract, engine
 from ..hooks import INPUT, LOGITS
 from ..images import check_images
 from . import objectives as obj
@@ -14,7 +14,8 @@ from .transforms import resize
 
 
 def validate(model, objective: obj.Objective) -> None:
-    """Check layer names and channel indices before any work starts."""
+    """Check the model, layer names and channel indices before any work starts."""
+    contract.course_model(model)
     for name in objective.layers - {LOGITS, INPUT}:
         model.resolve(name)
     for name, n in objective.channels:
@@ -34,13 +35,26 @@ def _scores(model, objective: obj.Objective, images: torch.Tensor, input_size: O
         return objective(acts)
 
 
+def checked_input_size(input_size) -> Optional[int]:
+    """None (the model's input-size rule) or a side from 16 to 4096 pixels."""
+    return None if input_size is None else contract.side(input_size, "input_size", minimum=16)
+
+
 @torch.no_grad()
 def evaluate(model, objective, images: torch.Tensor, input_size: Optional[int] = None,
              speed_ups: bool = True) -> np.ndarray:
-    """Score of each [0, 1] image (N, 3, H, W) under ``objective``: shape (N,)."""
+    """Score of each [0, 1] image (N, 3, H, W) under ``objective``: shape (N,).
+
+    model: a course model. objective: an ``Objective`` or a string such as ``'mid:3'``.
+    images: a float tensor (N, 3, H, W), N >= 1, values in [0, 1].
+    input_size: None (the model's input-size rule) or the side the network sees, 16 to
+    4096. speed_ups: True or False (same numbers, slower).
+    """
     objective = obj.parse(objective)
     validate(model, objective)
     check_images(images)
+    input_size = checked_input_size(input_size)
+    speed_ups = contract.boolean(speed_ups, "speed_ups")
     return _scores(model, objective, images.float(), input_size, speed_ups).float().cpu().numpy()
 
 
@@ -50,18 +64,21 @@ def channel_activations(model, layer: str, images: torch.Tensor,
 
     One forward pass gives what ``evaluate`` with a channel objective gives per channel.
     Averaging over positions ignores *where* a pattern appears.
+    layer: a stage or layer name; images, input_size: as for ``evaluate``.
     """
-    name = model.resolve(layer)
+    name = contract.course_model(model).resolve(layer)
     means = obj.Objective(lambda a: a[name].mean((-2, -1)), [name], f"channels({name})")
     return evaluate(model, means, images, input_size)
 
 
 def input_gradient(model, objective, images: torch.Tensor, input_size: Optional[int] = None
                    ) -> torch.Tensor:
-    """Gradient of ``objective`` (summed over the batch) with respect to [0, 1] images."""
+    """Gradient of ``objective`` (summed over the batch) with respect to [0, 1] images:
+    a float tensor of the images' shape. Arguments as for ``evaluate``."""
     objective = obj.parse(objective)
     validate(model, objective)
     check_images(images)
+    input_size = checked_input_size(input_size)
     x = images.detach().float().to(model.device).requires_grad_(True)
     with torch.enable_grad():
         score = _scores(model, objective, x, input_size, speed_ups=True).sum()

@@ -1,10 +1,13 @@
-"""Galleries: several channels of one layer, one image each, rendered in batches.
+"""Galleries: several channels of one layer, or several classes, one image each,
+rendered in batches.
 
-Each image of a batch has its own objective (``channel(layer, c, batch=i)``), so one
-render makes a whole gallery. When the gallery would not fit in memory it is rendered
-in pieces that do, and with ``workers > 1`` the pieces go to forked processes; either
-way the pieces are merged back, snapshots included, in the caller's order.
+Each image of a batch has its own objective (``channel(layer, c, batch=i)``, or
+``logit(k, batch=i)`` for classes), so one render makes a whole gallery. When the
+gallery would not fit in memory it is rendered in pieces that do, and with
+``workers > 1`` the pieces go to forked processes; either way the pieces are merged
+back, snapshots included, in the caller's order.
 """
+import inspect
 import operator
 import time
 from functools import reduce
@@ -14,8 +17,10 @@ import numpy as np
 import torch
 
 from .. import contract, engine
-from ..errors import CourseError
+from ..errors import CourseError, closest
+from ..hooks import LOGITS
 from . import objectives as obj
+from .evaluate import checked_input_size
 from .render import RenderResult, render
 
 
@@ -23,23 +28,67 @@ def render_channels(model, layer: str, channels: Sequence[int], *, workers: int 
                     **render_options) -> RenderResult:
     """Visualize several channels of ``layer``: image ``i`` maximizes ``channels[i]``.
 
+    model: a course model. layer: a stage or layer name.
     channels: a non-empty list of channel indices (repeats allowed, e.g. two seeds' worth).
-    workers: processes to spread the gallery over (1 = this process).
+    workers: processes to spread the gallery over, 1 (this process) to the number of CPU
+        cores.
     render_options: passed to ``render`` (size, steps, seed, input_size, ...); not batch.
     """
+    model = contract.course_model(model)
     channels = contract.non_empty_list(channels, "channels", "[0, 1, 2]")
     for c in channels:
         model.check_channel(layer, c)
-    workers = contract.whole_number(workers, "workers", minimum=1)
+    workers = contract.cpu_workers(workers)
     if "batch" in render_options:
         raise CourseError("render_channels makes one image per channel: leave out batch= "
                           "(repeat a channel in the list to get several images of it).")
-    pieces = _pieces(model, layer, len(channels), workers, render_options)
+    return _gallery(model, layer, [lambda i, c=c: obj.channel(layer, c, batch=i)
+                                   for c in channels], "channels", workers, render_options)
+
+
+def render_classes(model, classes: Sequence, *, workers: int = 1,
+                   **render_options) -> RenderResult:
+    """Visualize several classes: image ``i`` maximizes the logit of ``classes[i]``.
+
+    classes: a non-empty list of class indices or class names from ``model.labels``
+        (names let one list serve networks whose outputs are in different orders).
+    workers, render_options: as for ``render_channels``.
+    """
+    indices = [_class_index(model, c) for c in
+               contract.non_empty_list(classes, "classes", "['goldfish', 'daisy']")]
+    workers = contract.cpu_workers(workers)
+    if "batch" in render_options:
+        raise CourseError("render_classes makes one image per class: leave out batch= "
+                          "(repeat a class in the list to get several images of it).")
+    return _gallery(model, LOGITS, [lambda i, k=k: obj.logit(k, batch=i) for k in indices],
+                    "classes", workers, render_options)
+
+
+def _class_index(model, cls) -> int:
+    """A class index of ``model`` from an index or a name in ``model.labels``."""
+    count = len(model.labels)
+    if isinstance(cls, str):
+        if cls in model.labels:
+            return model.labels.index(cls)
+        hint = closest(cls, model.labels)
+        raise CourseError(f"{cls!r} is not a class of {model.name}"
+                          + (f" (did you mean {hint[0]!r}?)." if hint else ".")
+                          + " Class names are listed in model.labels.")
+    return contract.whole_number(cls, "a class index", 0, count - 1,
+                                 fix=f"{model.name} has {count} classes; a name from "
+                                     "model.labels works too.")
+
+
+def _gallery(model, layer: str, objective_for: List, what: str, workers: int,
+             render_options: dict) -> RenderResult:
+    """Render one image per entry of ``objective_for`` (functions of the image's position
+    in its batch that return its objective), in pieces that fit, merged in order."""
+    _check_options(render_options)
+    pieces = _pieces(model, layer, len(objective_for), workers, render_options)
 
     def render_piece(positions: List[int]) -> RenderResult:
-        objective = reduce(operator.add, [obj.channel(layer, channels[p], batch=i)
-                                          for i, p in enumerate(positions)])
-        objective.name = f"{layer}: {len(positions)} channels"  # a short progress label
+        objective = reduce(operator.add, [objective_for[p](i) for i, p in enumerate(positions)])
+        objective.name = f"{layer}: {len(positions)} {what}"  # a short progress label
         return render(model, objective, batch=len(positions), **render_options)
 
     start = time.perf_counter()
@@ -57,6 +106,21 @@ def render_channels(model, layer: str, channels: Sequence[int], *, workers: int 
     return gallery
 
 
+def _check_options(options: dict) -> None:
+    """Only ``render``'s own options (batch aside), and the sizes ``_pieces`` reads,
+    checked before any work."""
+    known = sorted(set(inspect.signature(render).parameters) - {"model", "objective", "batch"})
+    for key in options:
+        if key not in known:
+            hint = closest(key, known)
+            raise CourseError(f"{key}= is not an option of render"
+                              + (f" (did you mean {hint[0]}=?)" if hint else "")
+                              + f"; the options are {', '.join(known)}.")
+    if "param" not in options:
+        contract.side(options.get("size", 128))
+    checked_input_size(options.get("input_size"))
+
+
 def _pieces(model, layer: str, count: int, workers: int, options: dict) -> List[List[int]]:
     """Positions 0..count-1 in pieces: one per worker, each cut to what fits in memory."""
     positions = list(range(count))
@@ -64,7 +128,8 @@ def _pieces(model, layer: str, count: int, workers: int, options: dict) -> List[
     if "param" in options:  # the caller's parameterization fixes the batch
         return [positions]
     size = options.get("size", 128)
-    input_size = model.input_size_for(size, options.get("input_size"))
+    input_size = model.input_size_for(size, options.get("input_size"),
+                                      reads_logits=layer == LOGITS)
     fit = engine.max_batch(model, [layer], input_size)
     if fit is None or fit < 1:  # unknown, or hopeless: render() decides and explains
         return shares

@@ -20,6 +20,7 @@ from typing import Iterator, List, Optional
 import torch
 from torch import nn
 
+from .. import contract
 from ..errors import CourseError
 
 LUCENT_RELU_LAYERS = ("ReluLayer", "RedirectedReluLayer")
@@ -69,10 +70,14 @@ def _guided_forward(upper: Optional[float]):
 def guided_relu(model: nn.Module) -> Iterator[int]:
     """Inside the block, every ReLU of ``model`` back-propagates guided gradients.
 
-    Yields the number of modules it changed. The model is restored on exit: the same
-    module objects, their own ``forward`` again, no hooks, flags untouched.
+    model: a ``torch.nn.Module`` with ReLU / ReLU6 modules, or a course model (its
+    ``module`` is used). Yields the number of modules it changed. The model is restored
+    on exit: the same module objects, their own ``forward`` again, no hooks, flags
+    untouched.
     """
-    modules = relu_modules(model)
+    if not isinstance(model, nn.Module) and isinstance(getattr(model, "module", None), nn.Module):
+        model = model.module  # a course model: its network is meant
+    modules = relu_modules(contract.module(model, "model"))
     if not modules:
         raise CourseError("guided_relu found no nn.ReLU / nn.ReLU6 modules in this model. "
                           "Networks that call torch.relu directly cannot be overridden "

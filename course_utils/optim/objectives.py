@@ -9,24 +9,40 @@ algebra says everything that is maximized:
 
 >>> channel("mid", 3) - 0.05 * total_variation() - 10 * l2()
 """
+import numbers
 import operator
 from typing import Callable, Dict, Iterable, Optional, Sequence, Union
 
 import torch
 
+from .. import contract
 from ..errors import CourseError
 from ..hooks import INPUT, LOGITS
 
 Acts = Dict[str, torch.Tensor]
 Weight = Union[int, float, torch.Tensor]  # a number, or one weight per image
+MAX_WEIGHT = 1e6  # larger weights (or added constants) swamp every other term
 
 
 class Objective:
-    """A score to maximize, with the layers it reads and the channels it needs."""
+    """A score to maximize, with the layers it reads and the channels it needs.
+
+    fn: a function of the captured activations (layer name -> tensor) that returns one
+        score per image. layers: the names it reads (one string or a list).
+    name: a label for progress bars. channels: (layer, channel) pairs to check up front.
+    Objectives add and subtract (``+``, ``-``), and scale by a finite number or by one
+    weight per image (``*``, ``/``); two objectives cannot be multiplied or divided.
+    """
+
+    __array_ufunc__ = None  # numpy leaves ``array * objective`` to the methods below
 
     def __init__(self, fn: Callable[[Acts], torch.Tensor], layers: Iterable[str],
                  name: str, channels: Sequence[tuple] = ()):
-        self.fn, self.layers, self.name = fn, frozenset(layers), name
+        fn = contract.callable_value(fn, "fn", "lambda acts: acts['mid'][:, 3].mean((-2, -1))")
+        layers = [layers] if isinstance(layers, str) else \
+            contract.non_empty_list(layers, "layers", "['mid']")
+        layers = [contract.text(n, "each of layers", "'mid'") for n in layers]
+        self.fn, self.layers, self.name = fn, frozenset(layers), str(name)
         self.channels = tuple(channels)  # (layer, channel) pairs to validate up front
 
     def __call__(self, acts: Acts) -> torch.Tensor:
@@ -40,14 +56,17 @@ class Objective:
             return Objective(lambda a: op(self(a), other(a)), self.layers | other.layers,
                              f"({self.name} {symbol} {other.name})",
                              self.channels + other.channels)
-        if isinstance(other, (int, float, torch.Tensor)) and not isinstance(other, bool):
-            def fn(a):
-                value = self(a)
-                return op(value, torch.as_tensor(other, dtype=value.dtype, device=value.device))
+        other = _weight(other, symbol)
 
-            label = "weights" if isinstance(other, torch.Tensor) else other
-            return Objective(fn, self.layers, f"({self.name} {symbol} {label})", self.channels)
-        return NotImplemented
+        def fn(a):
+            value = self(a)
+            if other.numel() not in (1, value.numel()):
+                raise CourseError(f"{other.numel()} per-image weights were given for a batch "
+                                  f"of {value.numel()} images: give one weight per image.")
+            return op(value, other.to(dtype=value.dtype, device=value.device))
+
+        label = "weights" if other.dim() else f"{float(other):g}"
+        return Objective(fn, self.layers, f"({self.name} {symbol} {label})", self.channels)
 
     def __add__(self, other):
         return self._combine(other, operator.add, "+")
@@ -62,18 +81,59 @@ class Objective:
 
     def __mul__(self, other):
         if isinstance(other, Objective):
-            return NotImplemented
+            raise CourseError("Two objectives cannot be multiplied: add or subtract them "
+                              "(channel('mid', 3) - 0.05 * total_variation()) and scale each "
+                              "by a number.")
         return self._combine(other, operator.mul, "*")
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
         if isinstance(other, Objective):
-            return NotImplemented
-        return self * (1.0 / other)
+            raise CourseError("An objective cannot be divided by an objective: scale it by "
+                              "a number instead, e.g. objective / 2.")
+        divisor = _weight(other, "/")
+        if divisor.dim() == 0 and abs(float(divisor)) < 1 / MAX_WEIGHT:
+            raise CourseError(f"Dividing an objective by {float(divisor):g} is dividing by "
+                              "(almost) zero: divide by a number such as 2, or multiply by 0 "
+                              "to switch a term off.")
+        if divisor.dim() and bool((divisor.abs() < 1 / MAX_WEIGHT).any()):
+            raise CourseError("A per-image divisor is (almost) zero: give non-zero weights.")
+        return self * (1.0 / divisor)
+
+    def __rtruediv__(self, other):
+        raise CourseError("A number cannot be divided by an objective: scale the objective "
+                          "instead, e.g. 0.5 * objective.")
 
     def __neg__(self):
         return Objective(lambda a: -self(a), self.layers, f"-{self.name}", self.channels)
+
+
+def _weight(value, symbol: str) -> torch.Tensor:
+    """A finite number (|w| <= MAX_WEIGHT) or a 1-D tensor of them, one per image."""
+    if isinstance(value, torch.Tensor) and value.dim() == 1:
+        if not value.is_floating_point() and value.dtype not in (torch.int64, torch.int32):
+            raise CourseError(f"Per-image weights must be numbers, got dtype {value.dtype}.")
+        if value.numel() == 0 or not torch.isfinite(value).all() or \
+                bool((value.abs() > MAX_WEIGHT).any()):
+            raise CourseError(f"Per-image weights must be finite numbers from {-MAX_WEIGHT:g} "
+                              f"to {MAX_WEIGHT:g}, one per image, got {contract.shown(value.tolist())}.")
+        return value.detach().float()
+    if not isinstance(value, (numbers.Real, torch.Tensor)) or isinstance(value, bool) or \
+            (isinstance(value, torch.Tensor) and value.numel() != 1):
+        raise CourseError(f"An objective combines with another objective or a number "
+                          f"(objective {symbol} 2), or with one weight per image (a 1-D "
+                          f"tensor); got {contract.shown(value)} ({type(value).__name__}).")
+    number = contract.real_number(value, f"The number in 'objective {symbol} ...'",
+                                  minimum=-MAX_WEIGHT, maximum=MAX_WEIGHT,
+                                  fix="Weights such as 0.05 or 10 are typical.")
+    return torch.tensor(number)
+
+
+def _batch(batch) -> Optional[int]:
+    """None (every image) or the index of one image in the batch."""
+    return contract.optional_whole(batch, "batch", 0,
+                                   fix="batch picks one image of the batch: 0 for the first.")
 
 
 def _only(batch: Optional[int], per_image: torch.Tensor) -> torch.Tensor:
@@ -91,14 +151,30 @@ def _only(batch: Optional[int], per_image: torch.Tensor) -> torch.Tensor:
 # --- what the network computes ---------------------------------------------------------
 
 def channel(layer: str, n: int, batch: Optional[int] = None) -> Objective:
-    """A channel: the mean of channel ``n`` of ``layer`` over every position."""
+    """A channel: the mean of channel ``n`` of ``layer`` over every position.
+
+    layer: a stage or layer name (``'mid'``, ``'_blocks.8'``). n: a channel index, checked
+    against the model when the objective is used (0 to ``model.channels(layer) - 1``).
+    batch: None (every image) or the index of the one image this objective scores.
+    """
+    layer, batch = contract.layer_name(layer), _batch(batch)
     return Objective(lambda a: _only(batch, a[layer][:, n].mean((-2, -1))), [layer],
                      f"channel({layer}:{n})", [(layer, n)])
 
 
 def neuron(layer: str, n: int, x: Optional[int] = None, y: Optional[int] = None,
            batch: Optional[int] = None) -> Objective:
-    """A neuron: channel ``n`` of ``layer`` at one position (the centre by default)."""
+    """A neuron: channel ``n`` of ``layer`` at one position (the centre by default).
+
+    layer, n, batch: as for ``channel``. x, y: None (the centre) or a column / row of the
+    layer's feature map (whole numbers >= 0, checked against its size when used).
+    """
+    layer, batch = contract.layer_name(layer), _batch(batch)
+    x = contract.optional_whole(x, "x", 0, fix="x is a column of the feature map; None is "
+                                               "its centre.")
+    y = contract.optional_whole(y, "y", 0, fix="y is a row of the feature map; None is its "
+                                               "centre.")
+
     def fn(a):
         act = a[layer]
         h, w = act.shape[-2:]
@@ -113,13 +189,26 @@ def neuron(layer: str, n: int, x: Optional[int] = None, y: Optional[int] = None,
 
 
 def layer_energy(layer: str, batch: Optional[int] = None) -> Objective:
-    """DeepDream's objective: the mean squared activation of a whole layer."""
+    """DeepDream's objective: the mean squared activation of a whole layer.
+
+    layer: a stage or layer name (or ``'input'``, the image). batch: as for ``channel``.
+    """
+    layer, batch = contract.layer_name(layer, pseudo=(INPUT,)), _batch(batch)
     return Objective(lambda a: _only(batch, a[layer].pow(2).mean((1, 2, 3))), [layer],
                      f"layer_energy({layer})")
 
 
 def logit(class_index: int, batch: Optional[int] = None) -> Objective:
-    """The model's output score (pre-softmax) for one class."""
+    """The model's output score (pre-softmax) for one class.
+
+    class_index: a whole number from 0 to the number of classes - 1 (checked against
+    the model when used). batch: as for ``channel``.
+    """
+    class_index = contract.whole_number(class_index, "class_index", 0,
+                                        fix="Class indices count from 0; model.labels lists "
+                                            "the classes.")
+    batch = _batch(batch)
+
     def fn(a):
         out = a[LOGITS]
         if not 0 <= class_index < out.shape[-1]:
@@ -135,11 +224,16 @@ def direction(layer: str, vector: Union[torch.Tensor, Sequence[float]],
     """The mean projection of the activations onto a direction in channel space.
 
     A weighted group of channels is a direction with several non-zero weights.
+    layer: a stage or layer name (or ``'input'``: a colour direction). vector: finite
+    numbers, not all zero, one per channel of the layer (checked when used).
+    batch: as for ``channel``.
     """
-    v = torch.as_tensor(vector, dtype=torch.float32)
-    if v.dim() != 1 or not torch.isfinite(v).all() or float(v.norm()) == 0:
-        raise CourseError("The direction must be a finite, non-zero 1-D vector with one "
-                          "weight per channel.")
+    layer, batch = contract.layer_name(layer, pseudo=(INPUT,)), _batch(batch)
+    v = contract.tensor_of(vector, "vector", "[1.0, 0.0, -1.0] (one weight per channel)")
+    if v.dim() != 1 or float(v.norm()) == 0:
+        raise CourseError(f"The direction must be a non-zero 1-D vector with one weight per "
+                          f"channel, got shape {tuple(v.shape)}"
+                          + (" of zeros." if v.dim() == 1 else "."))
 
     def fn(a):
         act = a[layer]
@@ -154,7 +248,12 @@ def direction(layer: str, vector: Union[torch.Tensor, Sequence[float]],
 
 def diversity(layer: str) -> Objective:
     """Push the images of a batch apart: minus each image's mean cosine similarity to
-    the others, compared by the Gram matrices of their activations (their "style")."""
+    the others, compared by the Gram matrices of their activations (their "style").
+
+    layer: a stage or layer name (or ``'input'``). Needs a batch of at least 2 images.
+    """
+    layer = contract.layer_name(layer, pseudo=(INPUT,))
+
     def fn(a):
         act = a[layer]
         n, c = act.shape[:2]
@@ -172,7 +271,11 @@ def diversity(layer: str) -> Objective:
 # --- penalties: objectives on the image itself (subtract them) -------------------------
 
 def l2(center: float = 0.5) -> Objective:
-    """Mean squared distance of each image's pixels from grey (L2 / weight decay)."""
+    """Mean squared distance of each image's pixels from ``center`` (L2 / weight decay).
+
+    center: a number from 0 to 1 (0.5 is grey).
+    """
+    center = contract.real_number(center, "center", 0.0, 1.0, fix="0.5 is grey.")
     return Objective(lambda a: (a[INPUT] - center).pow(2).mean((1, 2, 3)), [INPUT], "l2")
 
 
@@ -191,15 +294,24 @@ def total_variation() -> Objective:
 
 def parse(spec: Union[str, Objective]) -> Objective:
     """An objective, or Lucent's shorthand string: ``"mid:3"`` (a channel) and
-    ``"logits:7"`` (a class logit; Lucent's InceptionV1 spells it ``"labels:7"``)."""
+    ``"logits:7"`` (a class logit; Lucent's InceptionV1 spells it ``"labels:7"``).
+
+    spec: an ``Objective`` or a string ``'layer:N'`` with N a whole number (digits 0-9).
+    """
     if isinstance(spec, Objective):
         return spec
     if isinstance(spec, str) and ":" in spec:
         name, _, idx = spec.rpartition(":")
-        if idx.strip().lstrip("-").isdigit():
+        idx = idx.strip()
+        digits = idx[1:] if idx.startswith("-") else idx
+        if digits and all(c in "0123456789" for c in digits):
             if name.strip() in (LOGITS, "labels"):
                 return logit(int(idx))
             return channel(name.strip(), int(idx))
-    raise CourseError(f"Cannot read objective {spec!r}: use an Objective such as "
+    lucent = type(spec).__module__.startswith("lucent")
+    raise CourseError(f"Cannot read objective {contract.shown(spec)}: use an Objective such as "
                       "channel('mid', 3), or a 'layer:channel' string such as 'mid:3' "
-                      "('logits:7' for class 7's logit).")
+                      "('logits:7' for class 7's logit)."
+                      + (" Lucent's own objectives do not run here: build the same one "
+                         "with course_utils.optim (channel, neuron, direction, ...)."
+                         if lucent else ""))

@@ -10,6 +10,7 @@ from typing import Optional
 import torch
 from torch import nn
 
+from .. import contract, engine
 from ..errors import CourseError
 
 # Square root of the colour covariance of natural images (ImageNet), from its SVD.
@@ -26,18 +27,59 @@ def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
     return torch.Generator().manual_seed(int(seed))
 
 
+COPIES = 6  # parameters, their gradient, Adam's two moments, the image and its gradient
+
+
+def _checked(size, batch, seed, minimum: int = 1) -> tuple:
+    """``size``, ``batch`` and ``seed`` checked, and the memory an optimization of such
+    images needs checked against what is free, before anything is allocated."""
+    size = contract.side(size, "size", minimum=minimum)
+    batch = contract.whole_number(batch, "batch", minimum=1)
+    seed = contract.optional_seed(seed)
+    contract.memory_fits(COPIES * 4 * 3 * batch * size * size, engine.available_bytes(),
+                         f"Optimizing {batch} image{'s' * (batch != 1)} of {size} px",
+                         "Use a smaller batch= or size=.")
+    return size, batch, seed
+
+
+def _spread(sd) -> float:
+    return contract.real_number(sd, "sd", 0.0, 10.0,
+                                fix="sd is the spread of the random start; 0.01 is typical.")
+
+
 class PixelImage(nn.Module):
-    """Raw pixels, optimised directly and clamped to [0, 1] (the naive baseline)."""
+    """Raw pixels, optimised directly and clamped to [0, 1] (the naive baseline).
+
+    size: side in pixels (1 to 4096). batch: number of images (>= 1). seed: None or a
+    whole number >= 0. init: None (grey with a little noise) or a finite float tensor
+    (N, 3, size, size) to start from (it sets the batch).
+    """
 
     def __init__(self, size: int, batch: int = 1, seed: Optional[int] = None,
                  init: Optional[torch.Tensor] = None):
         super().__init__()
+        size, batch, seed = _checked(size, batch if init is None else 1, seed)
+        if init is not None:
+            init = _start(init, size)
         if init is None:
             init = torch.rand(batch, 3, size, size, generator=_generator(seed)) * 0.2 + 0.4
         self.pixels = nn.Parameter(init.clone().float())
 
     def forward(self) -> torch.Tensor:
         return self.pixels.clamp(0, 1)
+
+
+def _start(init, size: int) -> torch.Tensor:
+    """A starting image batch: a finite float tensor (N, 3, size, size)."""
+    if not isinstance(init, torch.Tensor) or init.dim() != 4 or init.shape[1] != 3 or \
+            tuple(init.shape[-2:]) != (size, size) or init.shape[0] < 1:
+        shape = tuple(init.shape) if isinstance(init, torch.Tensor) else type(init).__name__
+        raise CourseError(f"init must be a tensor of images (N, 3, {size}, {size}) to match "
+                          f"size={size}, got {shape}.")
+    if not (init.is_floating_point() and torch.isfinite(init).all()):
+        raise CourseError(f"init must hold finite float values, got dtype {init.dtype}"
+                          + ("." if init.is_floating_point() else ": use init.float() / 255."))
+    return init
 
 
 def fft_frequencies(h: int, w: int) -> torch.Tensor:
@@ -72,11 +114,18 @@ class FourierImage(nn.Module):
     towards the 1/f spectrum of natural images (Olah et al. 2017; Mordvintsev et al.
     2018, "Differentiable Image Parameterizations"). With ``decorrelate`` the three
     channels are decorrelated colour rather than RGB. A sigmoid keeps the output in [0, 1].
+
+    size, batch, seed: as for ``PixelImage``. decorrelate: True or False. sd: spread of
+    the random start, 0 to 10. decay_power: 0 (no 1/f scaling) to 4; 1 is 1/f.
     """
 
     def __init__(self, size: int, batch: int = 1, decorrelate: bool = True,
                  sd: float = 0.01, decay_power: float = 1.0, seed: Optional[int] = None):
         super().__init__()
+        size, batch, seed = _checked(size, batch, seed)
+        decorrelate, sd = contract.boolean(decorrelate, "decorrelate"), _spread(sd)
+        decay_power = contract.real_number(decay_power, "decay_power", 0.0, 4.0,
+                                           fix="1 scales each frequency f by 1/f.")
         self.size, self.decorrelate = size, decorrelate
         self.register_buffer("scale", frequency_scale(size, decay_power))
         shape = (batch, 3) + tuple(self.scale.shape) + (2,)  # real and imaginary parts
@@ -91,10 +140,15 @@ class FourierImage(nn.Module):
 
 
 class DecorrelatedPixelImage(nn.Module):
-    """Pixels in decorrelated colour space, squashed by a sigmoid (no spectrum prior)."""
+    """Pixels in decorrelated colour space, squashed by a sigmoid (no spectrum prior).
+
+    size, batch, seed: as for ``PixelImage``; sd: as for ``FourierImage``.
+    """
 
     def __init__(self, size: int, batch: int = 1, sd: float = 0.01, seed: Optional[int] = None):
         super().__init__()
+        size, batch, seed = _checked(size, batch, seed)
+        sd = _spread(sd)
         self.pixels = nn.Parameter(torch.randn(batch, 3, size, size,
                                                generator=_generator(seed)) * sd)
 
@@ -116,9 +170,15 @@ def rgb_to_decorrelated(x: torch.Tensor) -> torch.Tensor:
 
 def image(size: int, batch: int = 1, fft: bool = True, decorrelate: bool = True,
           seed: Optional[int] = None, sd: float = 0.01) -> nn.Module:
-    """Pick a parameterization the way Lucid does: ``fft`` and ``decorrelate`` switches."""
-    if not isinstance(size, int) or size < 8:
-        raise CourseError(f"Image size must be an integer of at least 8 pixels, got {size!r}.")
+    """Pick a parameterization the way Lucid does: ``fft`` and ``decorrelate`` switches.
+
+    size: side in pixels, 8 to 4096. batch: number of images (>= 1). fft, decorrelate:
+    True or False. seed: None or a whole number >= 0. sd: spread of the start, 0 to 10.
+    A batch whose optimization would not fit in memory is refused before allocating.
+    """
+    size, batch, seed = _checked(size, batch, seed, minimum=8)
+    fft, decorrelate = contract.boolean(fft, "fft"), contract.boolean(decorrelate, "decorrelate")
+    sd = _spread(sd)
     if fft:
         return FourierImage(size, batch, decorrelate=decorrelate, sd=sd, seed=seed)
     if decorrelate:

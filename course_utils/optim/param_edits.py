@@ -10,6 +10,7 @@ from typing import Callable
 
 import torch
 
+from .. import contract
 from ..errors import CourseError
 from .param import PixelImage
 from .transforms import gaussian_blur
@@ -32,9 +33,13 @@ def _blur_parameters(param: torch.nn.Module, sigma: float) -> None:
 
 
 def blur_every(k: int, sigma: float = 0.5) -> ParamEdit:
-    """Edit: blur the image's parameters with a Gaussian every ``k`` steps."""
-    if k < 1:
-        raise CourseError(f"k must be at least 1, got {k}.")
+    """Edit: blur the image's parameters with a Gaussian every ``k`` steps.
+
+    k: a whole number >= 1. sigma: the blur in pixels, >= 0 (0 = no blur); on raw pixels
+    four sigmas must fit inside the image.
+    """
+    k = contract.whole_number(k, "k", minimum=1, fix="k=4 blurs after every 4th step.")
+    sigma = contract.real_number(sigma, "sigma", minimum=0, fix="0.5 pixels is typical.")
 
     def edit(step: int, param: torch.nn.Module) -> None:
         if (step + 1) % k == 0:
@@ -44,21 +49,36 @@ def blur_every(k: int, sigma: float = 0.5) -> ParamEdit:
 
 
 def clip_pixels(low: float = 0.0, high: float = 1.0) -> ParamEdit:
-    """Edit: clamp raw pixel parameters into [low, high] after every step."""
+    """Edit: clamp raw pixel parameters into [low, high] after every step.
+
+    low, high: numbers from 0 to 1 with low < high. Works on a ``PixelImage`` only.
+    """
+    low = contract.real_number(low, "low", 0.0, 1.0)
+    high = contract.real_number(high, "high", 0.0, 1.0)
+    if low >= high:
+        raise CourseError(f"low={low:g} must be below high={high:g}: e.g. clip_pixels(0, 1).")
+
     def edit(step: int, param: torch.nn.Module) -> None:
         if not isinstance(param, PixelImage):
-            raise CourseError(f"clip_pixels works on pixel parameterizations, not on a "
+            raise CourseError(f"clip_pixels works on a PixelImage (raw pixels), not on a "
                               f"{type(param).__name__} (its sigmoid already keeps pixels "
                               "in range).")
         param.pixels.clamp_(low, high)
 
+    edit.works_on = PixelImage  # render checks this before the first step
     return edit
 
 
 def clip_weak_pixels(share: float = 0.1) -> ParamEdit:
-    """Edit: reset to grey the ``share`` of pixels whose colour is closest to grey."""
-    if not 0 <= share < 1:
-        raise CourseError(f"share must be in [0, 1), got {share}.")
+    """Edit: reset to grey the ``share`` of pixels whose colour is closest to grey.
+
+    share: a number from 0 to just below 1 (0.1 = the weakest 10 %). Works on a
+    ``PixelImage`` only.
+    """
+    share = contract.real_number(share, "share", 0.0, fix="0.1 resets the weakest 10 %.")
+    if share >= 1:
+        raise CourseError(f"share must be below 1 (it is the fraction of pixels reset), got "
+                          f"{share:g}.")
 
     def edit(step: int, param: torch.nn.Module) -> None:
         if not isinstance(param, PixelImage):
@@ -68,15 +88,20 @@ def clip_weak_pixels(share: float = 0.1) -> ParamEdit:
         param.pixels.copy_(torch.where(strength <= limit, torch.full_like(param.pixels, 0.5),
                                        param.pixels))
 
+    edit.works_on = PixelImage  # render checks this before the first step
     return edit
 
 
 def chain(*edits: ParamEdit) -> ParamEdit:
-    """Run several edits one after the other."""
-    edits = [e for e in edits if e is not None]
+    """Run several edits one after the other (None entries are skipped)."""
+    edits = [contract.callable_value(e, "each edit", "blur_every(4)") for e in edits
+             if e is not None]
 
     def edit(step: int, param: torch.nn.Module) -> None:
         for fn in edits:
             fn(step, param)
 
+    needs = [e.works_on for e in edits if getattr(e, "works_on", None) is not None]
+    if needs:
+        edit.works_on = needs[0]
     return edit

@@ -18,8 +18,9 @@ from tqdm.auto import tqdm
 from .. import contract, engine
 from ..errors import CourseError
 from ..hooks import INPUT, LOGITS
+from . import arguments
 from . import objectives as obj
-from .evaluate import evaluate, validate
+from .evaluate import checked_input_size, evaluate, validate
 from .param import image as default_image
 from .param_edits import ParamEdit
 from .transforms import RandomAffine, compose, resize
@@ -57,40 +58,49 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
 
     model: a ``CourseModel`` (``course_utils.load_model()``).
     objective: an ``Objective`` (``channel('mid', 3) - 0.05 * total_variation()``) or
-        Lucent's shorthand ``'mid:3'``.
-    size, batch: side and number of images (whole numbers, size >= 8, batch >= 1).
-    steps: optimization steps (>= 1). lr: Adam's learning rate (> 0).
+        Lucent's shorthand ``'mid:3'`` (``'logits:7'`` for a class).
+    size, batch: side and number of images (whole numbers, size 8 to 4096, batch >= 1;
+        a batch that does not fit in memory is refused with how many do).
+    steps: optimization steps (1 to 100 000). lr: Adam's learning rate (> 0, at most 10).
     param: the image's parameterization (``course_utils.optim.param``; default: Fourier
-        spectrum + decorrelated colour, seeded); it fixes ``size`` and ``batch``.
-    transforms: ``'standard'`` (pad, jitter, scale, rotate as one warp), None, or your
-        own callable(s) on image batches.
-    seed: None, or a whole number >= 0 that fixes the start and every random transform.
+        spectrum + decorrelated colour, seeded): an nn.Module whose ``forward()`` gives
+        (N, 3, H, W) images; it fixes ``size`` and ``batch``.
+    transforms: ``'standard'`` (pad, jitter, scale, rotate as one warp), None / ``'none'``,
+        or your own callable(s) on image batches.
+    seed: None, or a whole number from 0 to 2**63 - 1 that fixes the start and every
+        random transform.
     snapshots: steps (0 to steps - 1) at which to keep a copy of the image.
-    input_size: side of the image the network sees (default: the model's input-size
-        rule, at least its native size, as Lucent does).
-    param_edit: ``edit(step, param)`` run after each update, without gradients
+    input_size: None (the model's input-size rule, at least its native size, as Lucent
+        does) or the side of the image the network sees, 16 to 4096.
+    param_edit: None or ``edit(step, param)`` run after each update, without gradients
         (``course_utils.optim.param_edits``: blur every k steps, clipping).
     progress: show a progress bar. speed_ups: run through the engine's exact, faster
-        copy of the network (False: the model itself; same numbers, slower).
+        copy of the network (False: the model itself; same numbers, slower). Both
+        True or False.
     """
     objective = obj.parse(objective)
     validate(model, objective)
-    steps = contract.whole_number(steps, "steps", minimum=1)
+    steps = contract.step_count(steps)
     batch = contract.whole_number(batch, "batch", minimum=1)
-    lr = contract.real_number(lr, "lr", above=0, fix="A typical learning rate is 0.05.")
+    lr = contract.real_number(lr, "lr", above=0, maximum=10,
+                              fix="A typical learning rate is 0.05.")
     seed = contract.optional_seed(seed)
     snapshot_steps = contract.steps_within(snapshots, steps)
+    input_size = checked_input_size(input_size)
+    transform_spec = arguments.transform_spec(transforms)
+    if param_edit is not None:
+        contract.callable_value(param_edit, "param_edit", "param_edits.blur_every(4)")
+    progress, speed_ups = contract.boolean(progress, "progress"), contract.boolean(speed_ups,
+                                                                                   "speed_ups")
+    if param is None:
+        size = contract.side(size)
+    else:  # the caller's parameterization fixes the batch and the size
+        batch, size = arguments.param_shape(param, model)
+    arguments.check_edit_fits(param_edit, param)
     if seed is not None:
         torch.manual_seed(seed)
-    if input_size is not None:
-        input_size = contract.whole_number(input_size, "input_size", minimum=16)
-    if param is None:
-        size = contract.whole_number(size, "size", minimum=8)
-    else:  # the caller's parameterization fixes the batch and the size
-        with torch.no_grad():
-            batch, _, size, _ = param.to(model.device)().shape
     input_size = model.input_size_for(size, input_size, reads_logits=LOGITS in objective.layers)
-    transform = _transform(transforms, input_size, seed)
+    transform = _transform(transform_spec, input_size, seed)
     history, kept, interrupted = [], {}, False
     start = time.perf_counter()
     with engine.network(model, objective.layers, input_size=input_size, batch=batch,
@@ -130,16 +140,14 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
 
 
 def _transform(spec: TransformSpec, input_size: int, seed: Optional[int]) -> Callable:
-    """The random transforms, ending at the side the network sees."""
+    """The random transforms (checked by ``arguments.transform_spec``), ending at the
+    side the network sees."""
     generator = torch.Generator().manual_seed(seed + 1) if seed is not None else None
     if isinstance(spec, str) and spec == "standard":
         return RandomAffine(out_size=input_size, generator=generator)
     if spec is None or (isinstance(spec, str) and spec == "none"):
         return resize(input_size)
     steps = list(spec) if isinstance(spec, (list, tuple)) else [spec]
-    if isinstance(spec, str) or not all(callable(t) for t in steps):
-        raise CourseError(f"Unknown transforms {spec!r}: use 'standard', None, a callable or "
-                          "a list of callables that take and return an image batch.")
     return compose(steps + [resize(input_size)])
 
 

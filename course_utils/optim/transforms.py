@@ -12,15 +12,42 @@ from typing import Callable, List, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
+from .. import contract
 from ..engine import grid_sample
 from ..errors import CourseError
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
+MAX_SCALE = 10.0  # a zoom beyond 10x is not a robustness transform
+
+
+def _images(x, who: str) -> torch.Tensor:
+    """What every transform takes: a float32/float64 tensor (N, C, H, W), none empty."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.numel() == 0 or \
+            x.dtype not in (torch.float32, torch.float64):
+        shape = f"{tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise CourseError(f"{who} takes a float32 image batch (N, C, H, W) with no empty side, "
+                          f"got {shape}. Use images.float() and images[None] for one image.")
+    return x
+
+
+def _generator(generator) -> Optional[torch.Generator]:
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise CourseError(f"generator must be None or a torch.Generator, such as "
+                          f"torch.Generator().manual_seed(0); got {contract.shown(generator)}.")
+    return generator
+
+
+def _fill(value, name: str = "fill") -> float:
+    return contract.real_number(value, name, 0.0, 1.0, fix="0.5 is grey.")
 
 
 def compose(transforms: Sequence[Transform]) -> Transform:
-    """Apply ``transforms`` left to right."""
-    transforms = list(transforms)
+    """Apply ``transforms`` (a list of callables on image batches) left to right."""
+    empty = isinstance(transforms, (list, tuple)) and not transforms
+    transforms = [] if empty else contract.non_empty_list(transforms, "transforms",
+                                                          "[pad(4), jitter(4)]")
+    for t in transforms:
+        contract.callable_value(t, "each of transforms", "jitter(4)")
 
     def apply(x: torch.Tensor) -> torch.Tensor:
         for t in transforms:
@@ -31,13 +58,26 @@ def compose(transforms: Sequence[Transform]) -> Transform:
 
 
 def pad(width: int, value: float = 0.5) -> Transform:
-    """Pad every side by ``width`` pixels of a constant grey."""
-    return lambda x: F.pad(x, (width,) * 4, mode="constant", value=value)
+    """Pad every side by ``width`` pixels (0 to 4096) of a constant ``value`` (0 to 1)."""
+    width = contract.whole_number(width, "width", 0, contract.MAX_SIDE)
+    value = _fill(value, "value")
+    return lambda x: F.pad(_images(x, "pad"), (width,) * 4, mode="constant", value=value)
 
 
 def jitter(max_shift: int, generator: Optional[torch.Generator] = None) -> Transform:
-    """Random crop that shifts the image by up to ``max_shift`` pixels (size shrinks by it)."""
+    """Random crop that shifts the image by up to ``max_shift`` pixels (size shrinks by it).
+
+    max_shift: a whole number >= 0, smaller than the images' sides. generator: None or a
+    ``torch.Generator`` (seeded draws).
+    """
+    max_shift = contract.whole_number(max_shift, "max_shift", 0, contract.MAX_SIDE)
+    generator = _generator(generator)
+
     def apply(x: torch.Tensor) -> torch.Tensor:
+        if max_shift >= min(_images(x, "jitter").shape[-2:]):
+            raise CourseError(f"jitter({max_shift}) crops {max_shift} pixels off a "
+                              f"{x.shape[-2]} x {x.shape[-1]} image, leaving nothing: use a "
+                              "shift smaller than the image, or pad it first.")
         dx, dy = torch.randint(0, max_shift + 1, (2,), generator=generator).tolist()
         h, w = x.shape[-2:]
         return x[..., dy:dy + h - max_shift, dx:dx + w - max_shift]
@@ -47,10 +87,16 @@ def jitter(max_shift: int, generator: Optional[torch.Generator] = None) -> Trans
 
 def random_scale(scales: Sequence[float], generator: Optional[torch.Generator] = None
                  ) -> Transform:
-    """Resize by a factor drawn from ``scales``."""
-    scales = list(scales)
+    """Resize by a factor drawn from ``scales`` (a non-empty list of numbers > 0, at most
+    10). generator: as for ``jitter``."""
+    scales = contract.real_list(scales, "scales", "[0.9, 1.0, 1.1]", above=0)
+    if max(scales) > MAX_SCALE:
+        raise CourseError(f"scales go up to {max(scales):g}: factors from 0.5 to 2 are "
+                          f"typical, at most {MAX_SCALE:g}.")
+    generator = _generator(generator)
 
     def apply(x: torch.Tensor) -> torch.Tensor:
+        x = _images(x, "random_scale")
         s = scales[int(torch.randint(len(scales), (1,), generator=generator))]
         h, w = x.shape[-2:]
         size = (max(1, round(h * s)), max(1, round(w * s)))
@@ -68,10 +114,13 @@ def rotation_matrix(angles_deg: torch.Tensor, scales: torch.Tensor) -> torch.Ten
 
 def random_rotate(angles: Sequence[float], generator: Optional[torch.Generator] = None,
                   fill: float = 0.5) -> Transform:
-    """Rotate about the centre by an angle (degrees) drawn from ``angles``."""
-    angles = list(angles)
+    """Rotate about the centre by an angle (degrees) drawn from ``angles`` (a non-empty
+    list of finite numbers); the corners are filled with ``fill`` (0 to 1)."""
+    angles = contract.real_list(angles, "angles", "[-10, 0, 10]")
+    generator, fill = _generator(generator), _fill(fill)
 
     def apply(x: torch.Tensor) -> torch.Tensor:
+        x = _images(x, "random_rotate")
         a = angles[int(torch.randint(len(angles), (1,), generator=generator))]
         n = x.shape[0]
         m = rotation_matrix(torch.full((n,), float(a)), torch.ones(n))
@@ -107,11 +156,22 @@ class RandomAffine:
     sampled window covers the image plus ``pad`` pixels of grey on each side, shrunk
     by the total ``jitter``, then randomly shifted, scaled and rotated; every image in
     a batch gets its own random draw.
+
+    pad, jitter: whole numbers of pixels >= 0 (jitter smaller than the image + 2 pad).
+    scale: 0 to 0.9 (a zoom of 1 ± scale). degrees: 0 to 180 (a rotation of ± degrees).
+    out_size: None or a side of 1 to 4096. fill: 0 to 1. generator: as for ``jitter``.
     """
 
     def __init__(self, pad: int = 12, jitter: int = 12, scale: float = 0.1,
                  degrees: float = 10.0, out_size: Optional[int] = None, fill: float = 0.5,
                  generator: Optional[torch.Generator] = None):
+        pad = contract.whole_number(pad, "pad", 0, contract.MAX_SIDE)
+        jitter = contract.whole_number(jitter, "jitter", 0, contract.MAX_SIDE)
+        scale = contract.real_number(scale, "scale", 0.0, 0.9, fix="0.1 is a zoom of ±10 %.")
+        degrees = contract.real_number(degrees, "degrees", 0.0, 180.0,
+                                       fix="10 rotates by up to ±10 degrees.")
+        out_size = contract.optional_whole(out_size, "out_size", 1, contract.MAX_SIDE)
+        fill, generator = _fill(fill), _generator(generator)
         self.pad, self.jitter, self.scale, self.degrees = pad, jitter, scale, degrees
         self.out_size, self.fill, self.generator = out_size, fill, generator
 
@@ -129,16 +189,23 @@ class RandomAffine:
         return torch.cat([linear, shift[..., None]], -1)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, _ = x.shape
+        n, c, h, _ = _images(x, "RandomAffine").shape
+        if h + 2 * self.pad - self.jitter <= 0:
+            raise CourseError(f"RandomAffine's jitter={self.jitter} is larger than the "
+                              f"{h}-pixel image plus its padding (pad={self.pad} each side): "
+                              "use a smaller jitter or more pad.")
         out = self.out_size or h
         theta = self.matrices(n, h).to(x)
         return grid_sample(x - self.fill, affine_grid(theta, out)) + self.fill
 
 
 def resize(size: int) -> Transform:
-    """Bilinear resize to ``size`` pixels square (a no-op when already that size)."""
+    """Bilinear resize to ``size`` pixels square, 1 to 4096 (a no-op when already that
+    size)."""
+    size = contract.whole_number(size, "size", 1, contract.MAX_SIDE)
+
     def apply(x: torch.Tensor) -> torch.Tensor:
-        if x.shape[-1] == size and x.shape[-2] == size:
+        if _images(x, "resize").shape[-1] == size and x.shape[-2] == size:
             return x
         return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
@@ -147,6 +214,7 @@ def resize(size: int) -> Transform:
 
 def gaussian_kernel(sigma: float, truncate: float = 4.0) -> torch.Tensor:
     """A normalized 1-D Gaussian, ``truncate`` standard deviations to each side."""
+    sigma = contract.real_number(sigma, "sigma", above=0)
     radius = max(1, int(truncate * sigma + 0.5))
     x = torch.arange(-radius, radius + 1, dtype=torch.float32)
     kernel = torch.exp(-0.5 * (x / sigma) ** 2)
@@ -154,13 +222,21 @@ def gaussian_kernel(sigma: float, truncate: float = 4.0) -> torch.Tensor:
 
 
 def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Blur each channel of (N, C, H, W) images with a Gaussian (mirrored edges)."""
-    if sigma <= 0:
+    """Blur each channel of (N, C, H, W) images with a Gaussian (mirrored edges).
+
+    images: a float32/float64 tensor (N, C, H, W). sigma: 0 (no blur) or more, in pixels;
+    four sigmas must fit inside the image.
+    """
+    images = _images(images, "gaussian_blur")
+    sigma = contract.real_number(sigma, "sigma", minimum=0, fix="0.5 to 2 pixels is typical.")
+    if sigma == 0:
         return images
-    kernel = gaussian_kernel(sigma).to(images)
-    r, c = kernel.numel() // 2, images.shape[1]
+    r, c = max(1, int(4.0 * sigma + 0.5)), images.shape[1]  # gaussian_kernel's radius
     if r >= min(images.shape[-2:]):
-        raise CourseError(f"sigma={sigma} is too large for a {images.shape[-1]}-pixel image.")
+        raise CourseError(f"sigma={sigma:g} is too large for a {images.shape[-2]} x "
+                          f"{images.shape[-1]} image: its blur reaches {r} pixels; use sigma "
+                          f"below {min(images.shape[-2:]) / 4:g}.")
+    kernel = gaussian_kernel(sigma).to(images)
     x = F.pad(images, (r, r, r, r), mode="reflect")
     x = F.conv2d(x, kernel.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
     return F.conv2d(x, kernel.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
