@@ -1,4 +1,5 @@
 """Figures for the course. Every function returns the figure and can save a PNG."""
+import textwrap
 from typing import Dict, Optional, Sequence
 
 import matplotlib.pyplot as plt
@@ -19,27 +20,66 @@ def as_hwc(image) -> np.ndarray:
 
 
 def _finish(fig, save: Optional[str]):
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # grids of images use the "compressed" layout
+        fig.tight_layout()
     if save:
         fig.savefig(save, dpi=100, bbox_inches="tight")
     return fig
 
 
+def _bare(ax):
+    """No ticks and no frame, but room for a label under the image (unlike axis('off'))."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def fit_titles(fig, axes, smallest: float = 6.0) -> None:
+    """Shrink each axes title, then wrap it, until it is no wider than its axes, so
+    neighbouring titles never run into each other."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        title = ax.title
+        if not title.get_text():
+            continue
+        room = ax.get_window_extent(renderer).width
+        while title.get_window_extent(renderer).width > room and title.get_fontsize() > smallest:
+            title.set_fontsize(title.get_fontsize() - 0.5)
+        if title.get_window_extent(renderer).width > room:
+            lines = title.get_text().split("\n")
+            share = room / title.get_window_extent(renderer).width
+            width = max(4, int(max(map(len, lines)) * share))
+            title.set_text("\n".join(textwrap.fill(line, width=width) for line in lines))
+
+
 def gallery(images: Sequence, titles: Optional[Sequence[str]] = None, cols: int = 5,
-            size: float = 2.2, suptitle: Optional[str] = None, save: Optional[str] = None):
-    """Images in a grid with a title under each."""
+            size: float = 2.2, suptitle: Optional[str] = None, save: Optional[str] = None,
+            captions: Optional[Sequence[str]] = None):
+    """Images in a grid, a title above each (``titles``) and, optionally, a line under
+    each (``captions``, e.g. the activation). Titles never overlap their neighbours."""
     images = list(images)
     rows = max(1, int(np.ceil(len(images) / cols)))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size + 0.4),
-                             squeeze=False)
+    text_rows = 0.35 * (1 + max((str(t).count("\n") for t in titles or [""]), default=0))
+    text_rows += 0.3 if captions is not None else 0
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * (size + text_rows) + 0.4),
+                             squeeze=False, layout="compressed")
+    shown = []
     for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < len(images):
-            ax.imshow(as_hwc(images[i]))
-            if titles is not None:
-                ax.set_title(str(titles[i]), fontsize=9)
+        if i >= len(images):
+            ax.axis("off")
+            continue
+        ax.imshow(as_hwc(images[i]))
+        _bare(ax)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=9)
+        if captions is not None:
+            ax.set_xlabel(str(captions[i]), fontsize=8)
+        shown.append(ax)
     if suptitle:
         fig.suptitle(suptitle)
+    fit_titles(fig, shown)
     return _finish(fig, save)
 
 
@@ -83,25 +123,37 @@ def compare(images: Sequence, labels: Sequence[str], values: Optional[Sequence[f
 
 def poster(images: Dict[tuple, object], rows: Sequence[str], cols: Sequence[int],
            row_labels: Optional[Sequence[str]] = None, values: Optional[Dict[tuple, float]] = None,
-           size: float = 2.4, title: Optional[str] = None, save: Optional[str] = None):
-    """A layers × channels grid. ``images[(row, col)]`` is the picture for that cell."""
-    fig, axes = plt.subplots(len(rows), len(cols), figsize=(len(cols) * size,
-                                                          len(rows) * size + 0.5),
-                             squeeze=False)
+           size: float = 2.4, title: Optional[str] = None, save: Optional[str] = None,
+           baselines: Optional[Dict[tuple, float]] = None):
+    """A layers × channels grid. ``images[(row, col)]`` is the picture for that cell.
+
+    Rows are labelled on the left (``row_labels``, e.g. "mid stage / _blocks.8"), columns
+    on top ("channel 5"); under each image, its activation (``values``) and, when given,
+    what a random image scores on the same channel (``baselines``)."""
+    lines = (values is not None) + (baselines is not None)
+    fig, axes = plt.subplots(len(rows), len(cols),
+                             figsize=(len(cols) * size + 0.6,
+                                      len(rows) * (size + 0.25 * lines) + 0.9),
+                             squeeze=False, layout="compressed")
     for r, row in enumerate(rows):
         for c, col in enumerate(cols):
             ax = axes[r][c]
             ax.imshow(as_hwc(images[(row, col)]))
-            ax.set_xticks([])
-            ax.set_yticks([])
-            label = f"channel {col}"
+            _bare(ax)
+            if r == 0:
+                ax.set_title(f"channel {col}", fontsize=10)
+            under = []
             if values is not None:
-                label += f" ({values[(row, col)]:.1f})"
-            ax.set_title(label, fontsize=9)
+                under.append(f"activation {values[(row, col)]:.1f}")
+            if baselines is not None:
+                under.append(f"random image {baselines[(row, col)]:.1f}")
+            if under:
+                ax.set_xlabel("\n".join(under), fontsize=8)
             if c == 0:
                 ax.set_ylabel(row_labels[r] if row_labels else str(row), fontsize=10)
     if title:
         fig.suptitle(title)
+    fit_titles(fig, [ax for row in axes for ax in row])
     return _finish(fig, save)
 
 

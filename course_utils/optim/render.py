@@ -230,7 +230,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
     transform = _transform_fn(transforms, input_size, generator)
     optimizer = torch.optim.Adam(param.parameters(), lr=lr)
 
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
     history, kept = [], {}
     wanted = set(snapshots)
@@ -240,7 +240,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
     with frozen(model.module), LayerReader(model, objective.layers, stop_early,
                                            module=network) as read:
         try:
-            for step in tqdm(range(steps), disable=not progress, desc=objective.name,
+            for step in progress_bar(range(steps), disable=not progress, desc=objective.name,
                              leave=False):
                 optimizer.zero_grad(set_to_none=True)
                 img = param()
