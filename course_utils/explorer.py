@@ -166,8 +166,9 @@ class Explorer:
                 button.button_style = "primary"
             else:
                 status.value = self._status(
-                    f"Settings changed: the picture still shows {self.describe(*self.pictured)}."
-                    " Press Render to update it.", "#8a5a00")
+                    f"Settings changed to {self.describe(layer.value, int(channel.value))}; "
+                    f"the picture still shows {self.describe(*self.pictured)}. Press Render "
+                    "to update it.", "#8a5a00")
                 button.button_style = "warning"
 
         layer.observe(on_layer, names="value")

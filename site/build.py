@@ -215,7 +215,9 @@ def render_posters(out: Path, model: str, fast: bool, python: str = sys.executab
                    *entry["args"], "--steps", str(steps), "--size", str(size),
                    "--out", str(target), "--json", "--no-progress"]
         print(f"==> rendering {entry['file']} ({steps} steps, {size} px)", flush=True)
+        started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+        print(f"    done in {time.perf_counter() - started:.0f} s", flush=True)
         if done.returncode != 0:
             raise SiteError(f"rendering {entry['file']} failed:\n{' '.join(command)}\n"
                             f"{done.stderr.strip()}")
@@ -352,7 +354,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         record = stage(args.executed.resolve(), out / ".site")
         print("==> building the site with Jupyter Book", flush=True)
+        book_start = time.perf_counter()
         html = jupyter_book(out / ".site", out / ".site-build")
+        print(f"    done in {time.perf_counter() - book_start:.0f} s", flush=True)
         publish(html, out)
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -7,7 +7,10 @@ nbval runs every code cell in a kernel and keeps what the cell produced in
 its last cell has run, so the site is built from the very run that tested it (no
 second execution). nbval drops two kinds of kernel messages that a saved notebook
 needs, so the plugin applies them to the kept outputs itself: ``update_display_data``
-(progress bars and other displays updated in place) and ``clear_output``.
+(progress bars and other displays updated in place) and ``clear_output``. And nbval
+runs cells with ``store_history=False``, which makes IPython ignore a trailing ``;``
+(it looks for it in the history): the result such a cell shows anyway is dropped here,
+as a notebook front end would never have shown it.
 """
 import os
 import time
@@ -122,7 +125,9 @@ class SaveExecuted:
                 continue
             count += 1
             cell.execution_count = count
-            cell.outputs = [_clean(o, count) for o in outputs]
+            quiet = _ends_with_semicolon(cell.source)
+            cell.outputs = [_clean(o, count) for o in outputs
+                            if not (quiet and o.get("output_type") == "execute_result")]
         seconds = time.perf_counter() - self.started.pop(id(notebook), time.perf_counter())
         fast = os.environ.get("COURSE_FAST", "").strip().lower() in {"1", "true", "yes", "on"}
         nb.metadata["course_build"] = {"model": os.environ.get("COURSE_MODEL", "").strip()
@@ -130,6 +135,16 @@ class SaveExecuted:
                                        "seconds": round(seconds, 1)}
         self.folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, str(self.folder / Path(str(notebook.fspath)).name))
+
+
+def _ends_with_semicolon(source: str) -> bool:
+    """IPython's own rule for a cell whose result is not shown (``plot(...);``)."""
+    from IPython.core.displayhook import DisplayHook
+
+    try:
+        return bool(DisplayHook.semicolon_at_end_of_expression(source))
+    except Exception:  # a cell that does not tokenize shows its error, not a result
+        return False
 
 
 def _clean(output, count):

@@ -114,7 +114,9 @@ def test_changing_a_control_after_a_render_marks_the_picture_out_of_date(explore
     w["layer"].value, w["channel"].value = "early", 1
     w["button"].click()
     w["channel"].value = 2
-    assert "Settings changed" in w["status"].value and "channel 1" in w["status"].value
+    status = w["status"].value
+    assert "Settings changed to" in status and "channel 2 of" in status
+    assert "still shows" in status and "channel 1 of" in status.split("still shows")[1]
     assert w["button"].button_style == "warning"
     w["channel"].value = 1  # back to what the picture shows
     assert "shows these settings" in w["status"].value

@@ -21,6 +21,8 @@ CELLS = [
     "kept = list(progress_bar(range(3), desc='kept', leave=True))\n"
     "gone = list(progress_bar(range(3), desc='gone', leave=False))\nprint(kept, gone)",
     "handle.update('changed from a later cell')",
+    "1 + 1;  # a trailing semicolon hides the result",
+    "2 + 2",
 ]
 
 
@@ -42,7 +44,7 @@ def test_saved_notebook_holds_what_the_cells_showed_in_the_end(tmp_path):
     saved = nbformat.read(str(out / path.name), as_version=4)
     nbformat.validate(saved)
     code = [c for c in saved.cells if c.cell_type == "code"]
-    assert [c.execution_count for c in code] == [1, 2, 3, 4, 5]
+    assert [c.execution_count for c in code] == [1, 2, 3, 4, 5, 6, 7]
     figure = code[0].outputs[0]
     assert base64.b64decode(figure.data["image/png"])[:4] == b"\x89PNG"
     assert [o.data["text/plain"] for o in code[1].outputs] == ["'changed from a later cell'"]
@@ -53,5 +55,8 @@ def test_saved_notebook_holds_what_the_cells_showed_in_the_end(tmp_path):
     assert bars[1].data["text/plain"] == ""  # leave=False: emptied when finished
     assert all("_course_display_id" not in o.get("metadata", {})
                for c in code for o in c.outputs)
+    assert code[5].outputs == []
+    assert [o.data["text/plain"] for o in code[6].outputs] == ["4"]
+    assert code[6].outputs[0].execution_count == 7
     assert saved.metadata["course_build"]["executor"] == "nbval"
     assert saved.metadata["course_build"]["model"] == "efficientnet_lite0"

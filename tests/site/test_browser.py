@@ -158,15 +158,24 @@ def _error_outputs(page) -> list:
 
 
 def _choose(page, layer_label_start: str, channel: int) -> str:
+    """Pick a layer, wait until the kernel has applied it (the channel range follows),
+    then type the channel and wait until the kernel has it too."""
     select = page.locator(".course-explorer-layer select")
     labels = select.evaluate("s => [...s.options].map(o => o.textContent)")
     # ipywidgets writes the spaces of option labels as no-break spaces
     label = next(text for text in labels
                  if text.replace("\u00a0", " ").startswith(layer_label_start))
+    count = int(label.replace("\u00a0", " ").rsplit("(", 1)[1].split()[0])
     select.select_option(label=label)
+    page.wait_for_function(
+        "n => document.querySelector('.course-explorer-channel-range').textContent"
+        ".includes('0 to ' + (n - 1))", arg=count)
     box = page.locator(".course-explorer-channel input")
     box.fill(str(channel))
     box.press("Enter")
+    page.wait_for_function(
+        "c => document.querySelector('.course-explorer-channel input').value === String(c)",
+        arg=channel)
     return label
 
 
@@ -207,6 +216,9 @@ def test_explorer_in_jupyterlab_renders_what_the_controls_say(lab, browser, scre
         page.locator(".course-explorer-status").inner_text()
 
     label = _choose(page, "_blocks.3", 2)
+    page.wait_for_function(  # the kernel has both settings and says the picture is older
+        "() => { const t = document.querySelector('.course-explorer-status').textContent;"
+        " return t.includes('changed to _blocks.3, channel 2 of'); }")
     second = _render_and_read(page, "_blocks.3", 2)
     assert second != first, "the picture did not change with the settings"
     assert page.locator(".course-explorer-layer select").evaluate(
@@ -248,10 +260,10 @@ def test_built_site_pages_show_their_figures(site_server, browser, screenshots):
     page.goto(f"{site_server}/index.html")
     widths = _check_figures(page)
     assert widths and min(widths) > 0, widths
-    page.evaluate("window.scrollTo(0, 0)")
+    page.evaluate("window.scrollTo(0, 0); document.activeElement.blur()")
     page.screenshot(path=str(screenshots / "landing.png"), full_page=True)
 
-    page.click(f"a[href='notebooks/{NOTEBOOKS[1].stem}.html']")
+    page.locator(f".bd-article a[href='notebooks/{NOTEBOOKS[1].stem}.html']").first.click()
     page.wait_for_load_state("load")
     widths = _check_figures(page)
     assert len(widths) >= 3 and min(widths) > 0, widths
@@ -261,6 +273,7 @@ def test_built_site_pages_show_their_figures(site_server, browser, screenshots):
     page.goto(f"{site_server}/posters.html")
     widths = _check_figures(page)
     assert len(widths) >= 2 and min(widths) > 0, widths
+    page.evaluate("window.scrollTo(0, 0); document.activeElement.blur()")
     page.screenshot(path=str(screenshots / "posters.png"), full_page=True)
     assert remote == [], f"the site asked the internet for {remote}"
     page.close()
