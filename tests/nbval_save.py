@@ -98,6 +98,10 @@ class SaveExecuted:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
         if _is_nbval_cell(item):
+            # runs before nbval starts the notebook's kernel: a MPLBACKEND left in this
+            # process (Agg draws nothing) must not reach it, or the kept pages lose
+            # their figures
+            os.environ.pop("MPLBACKEND", None)
             self._watch(item.parent)
             self.started.setdefault(id(item.parent), time.perf_counter())
             self.current = item

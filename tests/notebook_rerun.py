@@ -21,9 +21,12 @@ def run_twice(name: str) -> str:
     code = [c for c in nb.cells if c.cell_type == "code"]
     nb.cells = code + [nbformat.v4.new_code_cell(c.source) for c in code]
     nb.cells.append(nbformat.v4.new_code_cell(FINAL_CHECK))
-    os.environ.setdefault("COURSE_FAST", "1")
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # set for this kernel only: the pytest worker's own environment is inherited by the
+    # nbval kernels it starts later, and Agg there would drop the site's figures
+    env = dict(os.environ)
+    env.setdefault("COURSE_FAST", "1")
+    env.setdefault("MPLBACKEND", "Agg")
     client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute()
+    client.execute(env=env)
     return "".join(o.get("text", "") for o in nb.cells[-1].outputs)

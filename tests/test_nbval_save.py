@@ -33,8 +33,10 @@ def test_saved_notebook_holds_what_the_cells_showed_in_the_end(tmp_path):
     path = tmp_path / "01_probe.ipynb"
     nbformat.write(nb, str(path))
     out = tmp_path / "executed"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), COURSE_MODEL="efficientnet_lite0")
-    env.pop("MPLBACKEND", None)
+    # MPLBACKEND=Agg in the test process (another test may have set it) must not reach
+    # the kernels whose notebooks are kept
+    env = dict(os.environ, PYTHONPATH=str(ROOT), COURSE_MODEL="efficientnet_lite0",
+               MPLBACKEND="Agg")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(path), "--nbval-lax", "--nbval-current-env",
          "-p", "tests.nbval_save", "--save-executed", str(out), "-q", "-p", "no:randomly",
