@@ -14,6 +14,9 @@ __version__ = "0.2.0"
 from .config import fast_mode
 from .errors import CourseError
 from .models import CourseModel, load_model
+from .quiet import quiet_known_imports
+
+quiet_known_imports()
 
 _started = None  # when the notebook's setup cell last ran
 

@@ -139,6 +139,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 130
 
 
+def layer_label(model, name: str) -> str:
+    """'mid stage' over '_blocks.8' for a stage; the layer name alone otherwise."""
+    if name in model.stages:
+        return f"{name} stage\n{model.resolve(name)}"
+    return model.resolve(name)
+
+
+def inline_label(model, name: str) -> str:
+    """'mid stage (_blocks.8)' for a stage; the layer name alone otherwise."""
+    return f"{name} stage ({model.resolve(name)})" if name in model.stages \
+        else model.resolve(name)
+
+
 def _run(args) -> int:
     if args.command != "layers":  # a bad output file is found before any work
         _out(args.out)
@@ -157,16 +170,19 @@ def _run(args) -> int:
                           seed=args.seed, progress=not args.no_progress)
     images = {(cell.layer, cell.channel): cell.image for cell in cells}
     values = {(cell.layer, cell.channel): cell.activation_end for cell in cells}
+    randoms = {(cell.layer, cell.channel): cell.activation_random for cell in cells}
     rows = list(dict.fromkeys(cell.layer for cell in cells))
-    labels = [f"{model.resolve(n)} ({n})" if n in model.stages else n for n in layers]
-    title = f"{model.name}: {args.steps} steps, {args.size}px"
+    labels = [layer_label(model, n) for n in layers]
+    title = f"{model.name}: {args.steps} steps, {args.size} px"
     if args.command == "poster":
         fig = plotting.poster(images, rows, args.channels, row_labels=labels, values=values,
-                              title=title, save=args.out)
+                              baselines=randoms, title=title, save=args.out)
     else:
-        fig = plotting.gallery([c.image for c in cells],
-                               [f"ch {c.channel} ({c.activation_end:.1f})" for c in cells],
-                               suptitle=f"{labels[0]} — {title}", save=args.out)
+        fig = plotting.gallery([c.image for c in cells], [f"channel {c.channel}" for c in cells],
+                               captions=[f"activation {c.activation_end:.1f}" for c in cells],
+                               suptitle=f"{model.name}, {inline_label(model, layers[0])}: "
+                                        f"{args.steps} steps, {args.size} px",
+                               save=args.out)
     plt.close(fig)
     if args.json:
         for cell in cells:

@@ -4,6 +4,7 @@ Pictures may be (3, H, W) or (H, W, 3) tensors or arrays, a batch of one (1, 3, 
 or grey (H, W); every argument is checked before a figure is made, so a mistake
 leaves no half-drawn figure behind.
 """
+import textwrap
 from typing import Dict, Optional, Sequence
 
 import matplotlib.pyplot as plt
@@ -67,34 +68,74 @@ def _numbers(values, count: int, name: str) -> list:
 
 
 def _finish(fig, save: Optional[str]):
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # grids of images use the "compressed" layout
+        fig.tight_layout()
     if save:
         fig.savefig(save, dpi=100, bbox_inches="tight")
     return fig
 
 
-def gallery(images: Sequence, titles: Optional[Sequence[str]] = None, cols: int = 5,
-            size: float = 2.2, suptitle: Optional[str] = None, save: Optional[str] = None):
-    """Images in a grid with a title under each.
+def _bare(ax):
+    """No ticks and no frame, but room for a label under the image (unlike axis('off'))."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
-    images: a non-empty list of pictures. titles: None or one per picture.
+
+def fit_titles(fig, axes, smallest: float = 6.0) -> None:
+    """Shrink each axes title, then wrap it, until it is no wider than its axes, so
+    neighbouring titles never run into each other."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        title = ax.title
+        if not title.get_text():
+            continue
+        room = ax.get_window_extent(renderer).width
+        while title.get_window_extent(renderer).width > room and title.get_fontsize() > smallest:
+            title.set_fontsize(title.get_fontsize() - 0.5)
+        if title.get_window_extent(renderer).width > room:
+            lines = title.get_text().split("\n")
+            share = room / title.get_window_extent(renderer).width
+            width = max(4, int(max(map(len, lines)) * share))
+            title.set_text("\n".join(textwrap.fill(line, width=width) for line in lines))
+
+
+def gallery(images: Sequence, titles: Optional[Sequence[str]] = None, cols: int = 5,
+            size: float = 2.2, suptitle: Optional[str] = None, save: Optional[str] = None,
+            captions: Optional[Sequence[str]] = None):
+    """Images in a grid, a title above each (``titles``) and, optionally, a line under
+    each (``captions``, e.g. the activation). Titles never overlap their neighbours.
+
+    images: a non-empty list of pictures. titles, captions: None or one per picture.
     cols: pictures per row (>= 1). size: inches per picture (> 0).
     """
     images = _pictures(images)
     titles = _texts(titles, len(images), "titles") if titles is not None else None
+    captions = _texts(captions, len(images), "captions") if captions is not None else None
     cols = contract.whole_number(cols, "cols", minimum=1)
     size = contract.real_number(size, "size", above=0, maximum=20)
     rows = max(1, int(np.ceil(len(images) / cols)))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size + 0.4),
-                             squeeze=False)
+    text_rows = 0.35 * (1 + max((str(t).count("\n") for t in titles or [""]), default=0))
+    text_rows += 0.3 if captions is not None else 0
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * (size + text_rows) + 0.4),
+                             squeeze=False, layout="compressed")
+    shown = []
     for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < len(images):
-            ax.imshow(images[i])
-            if titles is not None:
-                ax.set_title(str(titles[i]), fontsize=9)
+        if i >= len(images):
+            ax.axis("off")
+            continue
+        ax.imshow(images[i])
+        _bare(ax)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=9)
+        if captions is not None:
+            ax.set_xlabel(str(captions[i]), fontsize=8)
+        shown.append(ax)
     if suptitle:
         fig.suptitle(suptitle)
+    fit_titles(fig, shown)
     return _finish(fig, save)
 
 
@@ -158,11 +199,15 @@ def compare(images: Sequence, labels: Sequence[str], values: Optional[Sequence[f
 
 def poster(images: Dict[tuple, object], rows: Sequence[str], cols: Sequence[int],
            row_labels: Optional[Sequence[str]] = None, values: Optional[Dict[tuple, float]] = None,
-           size: float = 2.4, title: Optional[str] = None, save: Optional[str] = None):
+           size: float = 2.4, title: Optional[str] = None, save: Optional[str] = None,
+           baselines: Optional[Dict[tuple, float]] = None):
     """A layers × channels grid. ``images[(row, col)]`` is the picture for that cell.
 
+    Rows are labelled on the left (``row_labels``, e.g. "mid stage / _blocks.8"), columns
+    on top ("channel 5"); under each image, its activation (``values``) and, when given,
+    what a random image scores on the same channel (``baselines``).
     rows, cols: non-empty lists; every (row, col) pair needs a picture in ``images``
-    (and a number in ``values`` when given). row_labels: None or one per row.
+    (and a number in ``values`` / ``baselines`` when given). row_labels: None or one per row.
     """
     rows = contract.non_empty_list(rows, "rows", "['mid']")
     cols = contract.non_empty_list(cols, "cols", "[0, 5, 9]")
@@ -170,30 +215,37 @@ def poster(images: Dict[tuple, object], rows: Sequence[str], cols: Sequence[int]
         raise CourseError(f"images must be a dict (row, col) -> picture, got "
                           f"{type(images).__name__}.")
     missing = [(r, c) for r in rows for c in cols if (r, c) not in images or
-               (values is not None and (r, c) not in values)]
+               any(extra is not None and (r, c) not in extra for extra in (values, baselines))]
     if missing:
         raise CourseError(f"No picture (or value) for cell {missing[0]!r}: images needs a "
                           "key (row, col) for every row and column.")
     images = {(r, c): as_hwc(images[(r, c)]) for r in rows for c in cols}
     if row_labels is not None:
         row_labels = _texts(row_labels, len(rows), "row_labels")
-    fig, axes = plt.subplots(len(rows), len(cols), figsize=(len(cols) * size,
-                                                          len(rows) * size + 0.5),
-                             squeeze=False)
+    lines = (values is not None) + (baselines is not None)
+    fig, axes = plt.subplots(len(rows), len(cols),
+                             figsize=(len(cols) * size + 0.6,
+                                      len(rows) * (size + 0.25 * lines) + 0.9),
+                             squeeze=False, layout="compressed")
     for r, row in enumerate(rows):
         for c, col in enumerate(cols):
             ax = axes[r][c]
             ax.imshow(images[(row, col)])
-            ax.set_xticks([])
-            ax.set_yticks([])
-            label = f"channel {col}"
+            _bare(ax)
+            if r == 0:
+                ax.set_title(f"channel {col}", fontsize=10)
+            under = []
             if values is not None:
-                label += f" ({values[(row, col)]:.1f})"
-            ax.set_title(label, fontsize=9)
+                under.append(f"activation {values[(row, col)]:.1f}")
+            if baselines is not None:
+                under.append(f"random image {baselines[(row, col)]:.1f}")
+            if under:
+                ax.set_xlabel("\n".join(under), fontsize=8)
             if c == 0:
                 ax.set_ylabel(row_labels[r] if row_labels else str(row), fontsize=10)
     if title:
         fig.suptitle(title)
+    fit_titles(fig, [ax for row in axes for ax in row])
     return _finish(fig, save)
 
 

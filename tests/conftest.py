@@ -40,8 +40,17 @@ def tiny():
                        stages={"early": "conv1", "mid": "conv2", "late": "relu2"})
 
 
-# tests/rerun/ imports the shared runner from this folder
+# tests/runs/ imports the shared runner (notebook_runs) from this folder
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def pytest_addoption(parser):
+    """Options of the checks on the built site (tests/site/), which `make test` runs
+    after building it."""
+    parser.addoption("--site-dir", default=None,
+                     help="the built course site to check (make test passes build)")
+    parser.addoption("--chromium", default="/usr/bin/chromium",
+                     help="the Chromium the browser tests drive")

@@ -13,11 +13,11 @@ from typing import Callable, Dict, Optional, Sequence, Union
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .. import contract, engine
 from ..errors import CourseError
 from ..hooks import INPUT, LOGITS
+from ..progress import progress_bar
 from . import arguments
 from . import objectives as obj
 from .evaluate import checked_input_size, evaluate, validate
@@ -112,7 +112,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
             first = param()
             objective({**run_network(resize(input_size)(first)), INPUT: first})
         try:
-            for step in tqdm(range(steps), disable=not progress, desc=objective.name,
+            for step in progress_bar(range(steps), disable=not progress, desc=objective.name,
                              leave=False):
                 optimizer.zero_grad(set_to_none=True)
                 image = param()

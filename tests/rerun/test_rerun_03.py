@@ -1,6 +1,0 @@
-"""Notebook 03 survives running every cell twice and leaves no hooks."""
-from notebook_rerun import run_twice
-
-
-def test_notebook_03_runs_twice_without_leaking_hooks():
-    assert "HOOKS_OK" in run_twice("03_parameterization_and_regularization.ipynb")
