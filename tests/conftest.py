@@ -3,9 +3,11 @@ import os
 
 import pytest
 import torch
-from torch import nn
+from tiny_net import TinyNet
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# One thread per pytest-xdist worker: two workers already fill two cores, and more
+# compute threads than cores make OpenMP's waiting threads spin against each other.
+torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else min(2, os.cpu_count() or 1))
 
 
 @pytest.fixture(scope="session")
@@ -13,22 +15,6 @@ def effnet():
     from course_utils.models import load_model
 
     return load_model("efficientnet_lite0", device="cpu")
-
-
-class TinyNet(nn.Module):
-    """conv(3→4) → relu → conv(4→6) → global mean → linear(6→5): small enough to check by hand."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 4, 3, padding=1)
-        self.relu1 = nn.ReLU()
-        self.conv2 = nn.Conv2d(4, 6, 3, padding=1, stride=2)
-        self.relu2 = nn.ReLU()
-        self.fc = nn.Linear(6, 5)
-
-    def forward(self, x):
-        x = self.relu2(self.conv2(self.relu1(self.conv1(x))))
-        return self.fc(x.mean((-2, -1)))
 
 
 @pytest.fixture

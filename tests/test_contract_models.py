@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from conftest import TinyNet
+from tiny_net import TinyNet
 from contract_fuzz import (fuzz, good_images, holds, images_or_odd, mentions, odd, odd_or,
                            refused, valid_images)
 from course_utils import models
