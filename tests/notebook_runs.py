@@ -80,3 +80,28 @@ def run_student(name: str, out_dir: Path) -> str:
 def solution_regions(name: str) -> int:
     """How many ``### BEGIN SOLUTION`` regions notebook ``name`` has."""
     return (NOTEBOOKS / name).read_text().count("### BEGIN SOLUTION")
+
+
+def tests_for(name: str, twice: bool) -> dict:
+    """The per-notebook tests of ``name``, to put into a test module's namespace
+    (one module per notebook, so pytest-xdist's ``--dist loadfile`` spreads them)."""
+
+    def test_runs_twice_without_leaking_hooks():
+        assert "HOOKS_OK" in run_twice(name)
+
+    def test_runs_on_inceptionv1_with_visible_skips_only(torch_home):
+        text = run_on_inceptionv1(name, torch_home)
+        assert "Using inceptionv1" in text and "HOOKS_OK" in text
+        for line in text.splitlines():
+            if line.startswith(SKIPPED):  # a skip names the check it skipped
+                assert len(line) > len(SKIPPED) + 10, line
+
+    def test_student_version_runs_top_to_bottom_on_the_references(tmp_path):
+        text = run_student(name, tmp_path)
+        assert "HOOKS_OK" in text
+        assert text.count(NOT_DONE) == solution_regions(name)
+
+    tests = [test_runs_on_inceptionv1_with_visible_skips_only,
+             test_student_version_runs_top_to_bottom_on_the_references]
+    return {t.__name__: t for t in ([test_runs_twice_without_leaking_hooks] if twice else [])
+            + tests}
