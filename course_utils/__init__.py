@@ -38,9 +38,10 @@ def report_time() -> float:
     """Print (and return) how long the notebook took since its setup cell, on this machine."""
     seconds = time.perf_counter() - (_started or time.perf_counter())
     where = f"a GPU ({torch.cuda.get_device_name()})" if torch.cuda.is_available() else \
-        f"a CPU with {torch.get_num_threads()} threads"
+        f"a CPU with {torch.get_num_threads()} thread{'s' if torch.get_num_threads() > 1 else ''}"
     mode = "fast mode" if fast_mode() else "full mode"
-    print(f"This notebook took {seconds / 60:.1f} min of computing on {where}, {mode}.")
+    print(f"This notebook took {seconds / 60:.1f} min ({seconds:.0f} s) from its setup cell "
+          f"to here, on {where}, {mode}.")
     return seconds
 
 
