@@ -82,7 +82,7 @@ def solution_regions(name: str) -> int:
     return (NOTEBOOKS / name).read_text().count("### BEGIN SOLUTION")
 
 
-def tests_for(name: str, twice: bool) -> dict:
+def notebook_tests(name: str, twice: bool) -> dict:
     """The per-notebook tests of ``name``, to put into a test module's namespace
     (one module per notebook, so pytest-xdist's ``--dist loadfile`` spreads them)."""
 

@@ -1,5 +1,5 @@
 """Notebook 04 beyond nbval: run twice without leaking hooks, on InceptionV1's code path, and as
 the student version with no exercise solved (see notebook_runs)."""
-from notebook_runs import tests_for
+from notebook_runs import notebook_tests
 
-globals().update(tests_for("04_objectives_and_diversity.ipynb", twice=True))
+globals().update(notebook_tests("04_objectives_and_diversity.ipynb", twice=True))

@@ -1,5 +1,5 @@
 """Notebook 07 beyond nbval: on InceptionV1's code path, and as
 the student version with no exercise solved (see notebook_runs)."""
-from notebook_runs import tests_for
+from notebook_runs import notebook_tests
 
-globals().update(tests_for("07_catching_a_shortcut.ipynb", twice=False))
+globals().update(notebook_tests("07_catching_a_shortcut.ipynb", twice=False))
