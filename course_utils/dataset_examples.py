@@ -227,7 +227,7 @@ def ranked_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9
                     acts: Optional[BankActivations] = None,
                     skip: int = 0, display: int = 96, field: str = "effective",
                     max_overlap: float = 0.5, avoid: Optional[Examples] = None,
-                    seed: int = 0) -> Examples:
+                    seed: int = 0, photos: Optional[Sequence[str]] = None) -> Examples:
     """``k`` tiles ranked by a per-tile statistic of ``channel``, each cropped to the
     receptive field of the position where that statistic is, resized to ``display`` px.
     Fewer come back when the bank has fewer distinct patches.
@@ -249,6 +249,8 @@ def ranked_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9
         reference patches).
     seed: equal values (common after a ReLU, where many tiles stay at 0) are put in a
         random order with this seed, so ties do not all come from the first photo.
+    photos: take tiles of these photos only (e.g. to keep references and queries on
+        separate photos); ``None`` takes every photo.
     """
     name = model.resolve(layer)
     model.check_channel(name, channel)
@@ -263,6 +265,7 @@ def ranked_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9
         raise CourseError(f"display must be a positive whole number of pixels (the side of "
                           f"each patch shown), got {display!r}.")
     _check_bank(model, bank)
+    allowed = _check_photos(bank, photos)
     acts = acts if acts is not None else bank_activations(model, bank, name, progress=False)
     if acts.layer != name or acts.max.shape[0] != len(bank):
         raise CourseError(f"acts were computed for layer {acts.layer!r} on "
@@ -280,6 +283,8 @@ def ranked_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9
         pos = acts.position(where[t])
         box = rf.box(*pos, effective=field == "effective")
         tile = bank.tiles[int(t)]
+        if tile.photo not in allowed:
+            continue
         source = tile.to_source(box)
         if any(tile.photo == p and _iou(source, b) > max_overlap for p, b in kept_boxes):
             continue
@@ -300,6 +305,19 @@ def ranked_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9
                     np.array([values[t] for t in tiles], dtype=np.float32), tiles,
                     [c[1] for c in chosen], [c[2] for c in chosen],
                     [bank.tiles[t].photo for t in tiles], [c[3] for c in chosen])
+
+
+def _check_photos(bank: ImageBank, photos: Optional[Sequence[str]]) -> set:
+    """The set of photo names to take tiles from (all when ``photos`` is None)."""
+    if photos is None:
+        return set(bank.photos)
+    if isinstance(photos, str) or not photos:
+        raise CourseError(f"photos must be a non-empty list of photo names, got {photos!r}.")
+    unknown = sorted(set(photos) - set(bank.photos))
+    if unknown:
+        raise CourseError(f"photos {unknown} are not in the bank; its photos are "
+                          f"{sorted(bank.photos)}.")
+    return set(photos)
 
 
 def top_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9,

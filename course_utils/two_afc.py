@@ -4,8 +4,11 @@ A machine stand-in for the two-alternative forced-choice (2-AFC) task of Borowsk
 (2021). People saw reference images of a channel (synthetic feature visualizations, or
 the natural patches that excite it most) and then two natural query patches, one that
 excites the channel strongly and one weakly, and had to say which was the strong one.
-On InceptionV1 they were right 92 ± 2 % of the time with natural references and
-82 ± 4 % with synthetic ones.
+On InceptionV1 they were right 92 ± 2 % of the time with 9 natural references and
+82 ± 4 % with 9 synthetic ones; with a single reference, 73 ± 4 % and 65 ± 5 %.
+
+Here references and queries come from different photos of the bank (``held_out``), as
+the study took them from different images.
 
 Here an observer that knows nothing about the channel picks the query that looks more
 like the references, "looks like" meaning: mean cosine similarity in a fixed feature
@@ -42,7 +45,9 @@ from .image_bank import ImageBank
 from .optim import channel_activations, render_channels
 
 SPACES = ("early", "pixels")
-HUMANS = {"natural": (0.92, 0.02), "synthetic": (0.82, 0.04)}  # Borowski et al. 2021
+# Borowski et al. 2021, as reported: (kind of references, how many) -> (accuracy, ±)
+HUMANS = {("natural", 9): (0.92, 0.02), ("synthetic", 9): (0.82, 0.04),
+          ("natural", 1): (0.73, 0.04), ("synthetic", 1): (0.65, 0.05)}
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95
@@ -173,22 +178,40 @@ class TwoAFCResult:
     channels: List[int]
     pairs: int
     space: str
+    references: Dict[str, int] = field(default_factory=dict)  # reference images per condition
     queries: Dict[int, Tuple[Examples, Examples]] = field(default_factory=dict, repr=False)
     natural: Dict[int, Examples] = field(default_factory=dict, repr=False)  # references
+    query_photos: List[str] = field(default_factory=list, repr=False)
 
     def __getitem__(self, name: str) -> Condition:
         return self.conditions[name]
 
+    def difference(self, a: str, b: str, confidence: float = 0.95, resamples: int = 2000,
+                   seed: int = 0) -> Tuple[float, Tuple[float, float]]:
+        """Accuracy of condition ``a`` minus that of ``b``, with a paired interval: both
+        judged the same query pairs, so whole channels are resampled for both at once."""
+        ca, cb = self.conditions[a], self.conditions[b]
+        per = [ca.correct[ca.channels == c] - cb.correct[cb.channels == c]
+               for c in np.unique(ca.channels)]
+        sums, counts = np.array([p.sum() for p in per]), np.array([len(p) for p in per])
+        picks = np.random.default_rng(seed).integers(0, len(per), size=(resamples, len(per)))
+        diffs = sums[picks].sum(1) / counts[picks].sum(1)
+        tail = (1 - confidence) / 2 * 100
+        return (float(sums.sum() / counts.sum()),
+                (float(np.percentile(diffs, tail)), float(np.percentile(diffs, 100 - tail))))
+
     def table(self) -> str:
-        lines = [f"{'references':>10} | accuracy | 95 % Wilson  | 95 % channel bootstrap | "
-                 "people (Borowski 2021)"]
+        lines = [f"{'references':>11} | images | accuracy | 95 % Wilson  | 95 % channel "
+                 "bootstrap | people (Borowski 2021, same number of images)"]
         for name, c in self.conditions.items():
-            human = HUMANS.get(name)
-            people = f"{human[0]:.0%} ± {human[1]:.0%}" if human else "50 % (chance)"
+            human = HUMANS.get((name.split()[0], self.references.get(name)))
+            people = f"{human[0]:.0%} ± {human[1]:.0%}" if human else \
+                ("50 % (chance)" if name == "none" else "—")
             spread = "—        " if name == "none" else \
                 f"{c.bootstrap[0]:.2f}–{c.bootstrap[1]:.2f}"
-            lines.append(f"{name:>10} | {c.accuracy:8.1%} | {c.wilson[0]:.2f}–{c.wilson[1]:.2f}"
-                         f"    | {spread}              | {people}")
+            lines.append(f"{name:>11} | {self.references.get(name, 0):6d} | {c.accuracy:8.1%} | "
+                         f"{c.wilson[0]:.2f}–{c.wilson[1]:.2f}    | {spread}              | "
+                         f"{people}")
         lines.append(f"{len(self.channels)} channels of {self.layer} × {self.pairs} query "
                      f"pairs = {len(next(iter(self.conditions.values())).correct)} trials per "
                      f"condition; feature space: {self.space}")
@@ -237,16 +260,21 @@ def synthetic_references(model, layer: str, channels: Sequence[int], seeds: Sequ
 def two_afc(model, bank: ImageBank, layer: str, channels: Sequence[int],
             synthetic: Dict[int, torch.Tensor], pairs: int = 10, references: int = 9,
             space: str = "early", acts: Optional[BankActivations] = None, seed: int = 0,
-            field: str = "effective", weak: str = "max") -> TwoAFCResult:
+            field: str = "effective", weak: str = "max", held_out: bool = True
+            ) -> TwoAFCResult:
     """Run the machine 2-AFC proxy over ``channels`` of ``layer``.
 
     Per channel: natural references = its ``references`` top patches; queries = the next
     ``pairs`` strongest patches (sharing no pixels with the references) against the
     ``pairs`` weakest ones, paired at random. The same queries are judged with the
-    synthetic references (``synthetic[channel]``), the natural ones, and none (a coin
-    flip, scored by its expectation: 0.5 per trial). Returns the accuracy of each
+    synthetic references (``synthetic[channel]``), the natural ones, the single top
+    natural patch (``"natural (1)"``, as many references as one synthetic image) and none
+    (a coin flip, scored by its expectation: 0.5 per trial). Returns the accuracy of each
     condition with Wilson and channel-bootstrap 95 % intervals.
 
+    held_out: references come from one half of the bank's photos and every query from
+        the other half (alternating in name order), so an observer cannot win by
+        recognizing the photo a reference came from. ``False`` draws both from all photos.
     weak: which patches are the weak queries. ``"max"`` (default): the tiles whose *best*
         position is weakest, where the channel stays quiet everywhere — what "minimally
         activating" means after a ReLU, as in the human study. ``"min"``: the lowest
@@ -261,13 +289,15 @@ def two_afc(model, bank: ImageBank, layer: str, channels: Sequence[int],
     name, channels = _check_inputs(model, layer, channels, synthetic, pairs, references, space)
     acts = acts if acts is not None else bank_activations(model, bank, name, progress=False)
     rng = np.random.default_rng(seed)
+    reference_photos, query_photos = split_photos(bank) if held_out else (None, None)
     natural, strong, weak_q = {}, {}, {}
     for c in channels:
-        natural[c] = ranked_examples(model, bank, name, c, references, acts=acts, field=field)
+        natural[c] = ranked_examples(model, bank, name, c, references, acts=acts, field=field,
+                                     photos=reference_photos)
         strong[c] = ranked_examples(model, bank, name, c, pairs, acts=acts, field=field,
-                                    avoid=natural[c])
+                                    avoid=natural[c], photos=query_photos)
         weak_q[c] = ranked_examples(model, bank, name, c, pairs, weak, True, acts=acts,
-                                  field=field)
+                                    field=field, photos=query_photos)
         if min(len(strong[c]), len(weak_q[c])) < pairs:
             raise CourseError(f"The bank has too few distinct patches for channel {c}: "
                               f"found {len(strong[c])} strong and {len(weak_q[c])} weak "
@@ -283,18 +313,32 @@ def two_afc(model, bank: ImageBank, layer: str, channels: Sequence[int],
     mean, std = pooled.mean(0), pooled.std(0) + 1e-6  # fixed across conditions
     unit = {kind: {c: _standardize(f, mean, std) for c, f in per.items()}
             for kind, per in feats.items()}
-    results, which = {"synthetic": [], "natural": [], "none": []}, []
+    results, which = {"synthetic": [], "natural": [], "natural (1)": [], "none": []}, []
     for c in channels:
         a, b = unit["strong"][c], unit["weak"][c]
         # a is always the strong query; an observer that ignores order cannot exploit it
         results["synthetic"].append(choose_stronger(a, b, unit["synthetic"][c]))
         results["natural"].append(choose_stronger(a, b, unit["natural"][c]))
+        results["natural (1)"].append(choose_stronger(a, b, unit["natural"][c][:1]))
         results["none"].append(np.full(pairs, 0.5))  # a guess: right half the time
         which.append(np.full(pairs, c))
     which = np.concatenate(which)
     conditions = {k: Condition(k, np.concatenate(v), which) for k, v in results.items()}
-    return TwoAFCResult(conditions, name, channels, pairs, space,
-                        {c: (strong[c], weak_q[c]) for c in channels}, natural)
+    counts = {"synthetic": min(len(synthetic[c]) for c in channels), "natural": references,
+              "natural (1)": 1, "none": 0}
+    return TwoAFCResult(conditions, name, channels, pairs, space, counts,
+                        {c: (strong[c], weak_q[c]) for c in channels}, natural,
+                        query_photos or sorted(bank.photos))
+
+
+def split_photos(bank: ImageBank) -> Tuple[List[str], List[str]]:
+    """The bank's photos in two halves, alternating in name order: (reference photos,
+    query photos)."""
+    names = sorted(bank.photos)
+    if len(names) < 2:
+        raise CourseError(f"held_out needs at least 2 photos in the bank, it has "
+                          f"{len(names)}: use held_out=False or a larger bank.")
+    return names[0::2], names[1::2]
 
 
 def _reorder(examples: Examples, order: np.ndarray) -> Examples:

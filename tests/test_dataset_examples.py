@@ -213,6 +213,15 @@ def test_efficientnet_examples_come_from_interior_positions(effnet):
         assert float(out[layer][0, 3, i, j]) == pytest.approx(float(value), rel=1e-3, abs=1e-3)
 
 
+def test_examples_can_be_limited_to_some_photos(colour, bank):
+    everywhere = de.top_examples(colour, bank, "mid", 1, 6)
+    assert any(p.startswith("red") for p in everywhere.photos)  # the red detector's favourites
+    greens = [p for p in bank.photos if p.startswith("green")]
+    only_green = de.top_examples(colour, bank, "mid", 1, 6, photos=greens)
+    assert len(only_green) == 6 and set(only_green.photos) <= set(greens)
+    assert only_green.activations.max() < everywhere.activations.min()
+
+
 def test_bad_input_is_explained(colour, bank):
     with pytest.raises(CourseError, match="out of range"):
         de.top_examples(colour, bank, "mid", 7)
@@ -236,6 +245,10 @@ def test_bad_input_is_explained(colour, bank):
         de.top_examples(colour, bank, "mid", 0, display=0)
     with pytest.raises(CourseError, match="field"):
         de.top_examples(colour, bank, "mid", 0, field="theoretical")
+    with pytest.raises(CourseError, match=r"\['purple0'\] are not in the bank"):
+        de.top_examples(colour, bank, "mid", 0, photos=["red0", "purple0"])
+    with pytest.raises(CourseError, match="non-empty list"):
+        de.top_examples(colour, bank, "mid", 0, photos="red0")
     with pytest.raises(CourseError, match="n_clusters"):
         de.cluster_examples(colour, bank, "mid", 0, n_clusters=1)
     with pytest.raises(CourseError, match="too few"):

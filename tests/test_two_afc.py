@@ -96,18 +96,48 @@ def test_references_that_show_the_feature_help_and_wrong_ones_hurt(colour, bank,
     assert none.accuracy == 0.5 and none.wilson[0] < 0.5 < none.wilson[1]
     for strong, weak in good.queries.values():  # the queries really are strong and weak
         assert strong.activations.min() > weak.activations.max()
-    assert "synthetic" in good.table() and "92%" in good.table()
+    table = good.table()
+    assert "92%" in table and "73%" in table  # people with 9 natural references, and with 1
+    assert "82%" not in table and "65%" not in table  # nobody saw 2 synthetic images
 
 
 def test_query_patches_share_no_pixels_with_the_references(colour, bank):
     refs = {1: solid((0.9, 0.3, 0.3))}
     result = ta.two_afc(colour, bank, "mid", [1], refs, pairs=10)
-    natural = top_examples(colour, bank, "mid", 1, 9)
+    natural = top_examples(colour, bank, "mid", 1, 9, photos=ta.split_photos(bank)[0])
     assert natural.tiles == result.natural[1].tiles
     strong, _ = result.queries[1]
     for p, box in zip(strong.photos, strong.source_boxes):
         assert not any(p == q and _iou(box, b) > 0
                        for q, b in zip(natural.photos, natural.source_boxes))
+
+
+def test_held_out_queries_come_from_photos_without_references(colour, bank):
+    refs = {1: solid((0.9, 0.3, 0.3)), 2: solid((0.3, 0.9, 0.3))}
+    result = ta.two_afc(colour, bank, "mid", [1, 2], refs, pairs=6)
+    reference_photos, query_photos = ta.split_photos(bank)
+    assert set(reference_photos).isdisjoint(query_photos)
+    assert set(reference_photos) | set(query_photos) == set(bank.photos)
+    for c in (1, 2):
+        strong, weak = result.queries[c]
+        assert set(result.natural[c].photos) <= set(reference_photos)
+        assert set(strong.photos) | set(weak.photos) <= set(query_photos)
+    shared = ta.two_afc(colour, bank, "mid", [1, 2], refs, pairs=6, held_out=False)
+    assert set(shared.natural[1].photos) & set(query_photos)  # the top patches use both halves
+
+
+def test_single_reference_and_paired_difference(colour, bank):
+    chans = [1, 2]
+    right = {1: solid((0.8, 0.4, 0.4), noise=0.08), 2: solid((0.4, 0.8, 0.4), noise=0.08)}
+    wrong = {1: right[2], 2: right[1]}
+    result = ta.two_afc(colour, bank, "mid", chans, wrong, pairs=10)
+    assert result.references == {"synthetic": 2, "natural": 9, "natural (1)": 1, "none": 0}
+    assert result["natural (1)"].accuracy >= 0.8  # the top patch alone already shows the colour
+    gap, (low, high) = result.difference("natural", "synthetic")
+    assert gap == pytest.approx(result["natural"].accuracy - result["synthetic"].accuracy)
+    assert low <= gap <= high and low > 0  # misleading synthetic references: a clear gap
+    same, (lo, hi) = result.difference("natural", "natural")
+    assert same == 0 and lo == hi == 0
 
 
 def test_bad_input_is_explained(colour, bank):
