@@ -72,6 +72,19 @@ def tv_one_direction(x):
     return (x[..., :, 1:] - x[..., :, :-1]).abs().mean((1, 2, 3))
 
 
+def tv_same_direction_twice(x):
+    return 2 * (x[..., 1:, :] - x[..., :-1, :]).abs().mean((1, 2, 3))
+
+
+def tv_signed(x):
+    return (x[..., 1:, :] - x[..., :-1, :]).mean((1, 2, 3)) + (x[..., :, 1:] - x[..., :, :-1]).mean((1, 2, 3))
+
+
+def tv_channel_zero_only(x):
+    return ((x[:, :1, 1:, :] - x[:, :1, :-1, :]).abs().mean((1, 2, 3))
+            + (x[:, :1, :, 1:] - x[:, :1, :, :-1]).abs().mean((1, 2, 3)))
+
+
 def tv_whole_batch(x):
     return (x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()
 
@@ -149,6 +162,14 @@ def diversity_with_self(a):
     return -(gram @ gram.T).mean(1)
 
 
+def diversity_positions_gram(a):
+    n, c = a.shape[:2]
+    flat = a.reshape(n, c, -1)
+    gram = F.normalize(torch.bmm(flat.transpose(1, 2), flat).reshape(n, -1), dim=1)
+    sim = gram @ gram.T
+    return -(sim.sum(1) - sim.diagonal()) / (n - 1)
+
+
 def diversity_unnormalized(a):
     n, c = a.shape[:2]
     flat = a.reshape(n, c, -1)
@@ -172,6 +193,11 @@ def top_patches_swapped(values, positions, width, jump, offset, size, k):
     return out
 
 
+def top_patches_height_width(values, positions, width, jump, offset, size, k):
+    return [(t, (box[0], box[1], size, size))
+            for t, box in dataset_examples.top_patches(values, positions, width, jump, offset, size, k)]
+
+
 def top_patches_no_offset(values, positions, width, jump, offset, size, k):
     return dataset_examples.top_patches(values, positions, width, jump, 0, size, k)
 
@@ -183,7 +209,9 @@ CASES = [  # checker, reference, [(wrong version, words the message must contain
      [(step_downhill, "goes *down*"), (step_without_zero_grad, "zero_grad"),
       (step_without_clamp, "clamp")]),
     (priors.check_total_variation, priors.total_variation,
-     [(tv_sum, "times the right value"), (tv_one_direction, "off from the reference"),
+     [(tv_sum, "times the right value"), (tv_one_direction, "only one direction"),
+      (tv_same_direction_twice, "same direction"), (tv_signed, "signed"),
+      (tv_channel_zero_only, "check the two directions"),
       (tv_whole_batch, "shape ()"), (tv_numpy, "cut the gradient")]),
     (priors.check_spectrum_to_image, priors.spectrum_to_image,
      [(spectrum_unscaled, "not scaled"), (spectrum_squared, "twice"),
@@ -199,10 +227,11 @@ CASES = [  # checker, reference, [(wrong version, words the message must contain
     (objectives.check_direction_score, objectives.direction_score,
      [(direction_unnormalized, "not normalized"), (direction_summed, "times the right value")]),
     (objectives.check_diversity_score, objectives.diversity_score,
-     [(diversity_with_self, "compared with itself"), (diversity_unnormalized, "off from the reference")]),
+     [(diversity_with_self, "compared with itself"), (diversity_unnormalized, "not normalized"),
+      (diversity_positions_gram, "C × C")]),
     (dataset_examples.check_top_patches, dataset_examples.top_patches,
      [(top_patches_weakest, "weakest"), (top_patches_swapped, "swapped"),
-      (top_patches_no_offset, "offset + row * jump")]),
+      (top_patches_no_offset, "offset + row * jump"), (top_patches_height_width, "not a height")]),
 ]
 
 

@@ -11,7 +11,7 @@ function the rest of the notebook should use:
   what is wrong in a learner's words (shape, sign, axis, scaling, gradient) and is shown
   without a traceback.
 """
-from typing import Callable
+from typing import Callable, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -53,8 +53,13 @@ def judge(name: str, learner: Callable, reference: Callable,
     return learner
 
 
-def same(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4) -> None:
-    """Raise an ``ExerciseMistake`` naming the likely mistake when ``got`` ≠ ``expected``."""
+def same(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4,
+         mistakes: Sequence[Tuple[str, torch.Tensor]] = (), hint: str = "") -> None:
+    """Raise an ``ExerciseMistake`` naming the likely mistake when ``got`` ≠ ``expected``.
+
+    ``mistakes`` pairs a message with what a known wrong version returns; a match names it.
+    ``hint`` says which parts to check when no known mistake matches.
+    """
     if not isinstance(got, torch.Tensor):
         raise ExerciseMistake(f"{what}: should be a torch tensor, got {type(got).__name__}.")
     expected = expected.to(got.dtype) if got.is_floating_point() else expected
@@ -63,6 +68,9 @@ def same(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4) -> No
                               f"{tuple(expected.shape)} — check which axes you reduce over or slice.")
     if torch.allclose(got, expected, atol=atol, rtol=rtol):
         return
+    for message, wrong in mistakes:
+        if wrong.shape == got.shape and torch.allclose(got, wrong.to(got.dtype), atol=atol, rtol=rtol):
+            raise ExerciseMistake(f"{what}: {message}")
     if torch.allclose(got, -expected, atol=atol, rtol=rtol):
         raise ExerciseMistake(f"{what}: the sign is flipped.")
     scale = (got.flatten() @ expected.flatten()) / expected.flatten().pow(2).sum().clamp_min(1e-12)
@@ -71,7 +79,8 @@ def same(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4) -> No
         raise ExerciseMistake(f"{what}: {float(scale):.3g} times the right value — "
                               "check the scaling (a mean instead of a sum, or a missing factor).")
     worst = float((got - expected).abs().max())
-    raise ExerciseMistake(f"{what}: off from the reference by up to {worst:.3g}.")
+    raise ExerciseMistake(f"{what}: off from the reference by up to {worst:.3g}"
+                          + (f" — {hint}" if hint else "."))
 
 
 def practice_model():

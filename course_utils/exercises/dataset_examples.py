@@ -58,7 +58,9 @@ def check_top_patches(top_patches_fn: Callable) -> Callable:
                                       "row * grid_width + column, and the row moves the box down.")
             if box[2] - box[0] != size or box[3] - box[1] != size:
                 raise ExerciseMistake(f"a box should be size × size ({size} pixels), got "
-                                      f"{box[2] - box[0]} × {box[3] - box[1]}.")
+                                      f"{box[2] - box[0]} × {box[3] - box[1]}: bottom and right "
+                                      "are coordinates (top + size, left + size), not a height "
+                                      "and a width.")
             raise ExerciseMistake(f"tile {t}: box {box}, expected {right} — the field of "
                                   "position (row, column) starts at offset + row * jump.")
 

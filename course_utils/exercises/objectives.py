@@ -90,6 +90,28 @@ def check_direction_score(direction_score_fn: Callable) -> Callable:
     return judge("direction_score", direction_score_fn, direction_score, tests)
 
 
+DIVERSITY_HINT = ("check each step: a C × C Gram matrix per image, flattened and normalized to "
+                  "unit length, the N × N similarities, and minus the mean over the *other* images.")
+
+
+def _diversity_mistakes(act: torch.Tensor) -> list:
+    """(message, result) for the common wrong versions of ``diversity_score`` on ``act``."""
+    n, c = act.shape[:2]
+    flat = act.reshape(n, c, -1)
+
+    def score(gram, normalize=True):
+        vectors = gram.reshape(n, -1)
+        vectors = F.normalize(vectors, dim=1) if normalize else vectors
+        similarity = vectors @ vectors.T
+        return -(similarity.sum(1) - similarity.diagonal()) / (n - 1)
+
+    positions = torch.bmm(flat.transpose(1, 2), flat)
+    return [("the Gram matrix should be C × C (channel × channel): torch.bmm(flat, "
+             "flat.transpose(1, 2)), not positions × positions.", score(positions)),
+            ("the Gram vectors are not normalized: divide each by its length before comparing "
+             "(F.normalize(..., dim=1)).", score(torch.bmm(flat, flat.transpose(1, 2)), False))]
+
+
 def check_diversity_score(diversity_score_fn: Callable) -> Callable:
     def tests(fn):
         for seed, shape in enumerate([(3, 4, 5, 5), (4, 6, 3, 3)]):
@@ -102,7 +124,8 @@ def check_diversity_score(diversity_score_fn: Callable) -> Callable:
             if isinstance(got, torch.Tensor) and got.shape == (n,) and torch.allclose(got, with_self):
                 raise ExerciseMistake("each image is also compared with itself: leave out the "
                                       "diagonal (its similarity to itself is always 1).")
-            same(got, diversity_score(act), f"the diversity score of a {shape} batch")
+            same(got, diversity_score(act), f"the diversity score of a {shape} batch",
+                 mistakes=_diversity_mistakes(act), hint=DIVERSITY_HINT)
         twins = _activations(7, 1, 4, 5, 5).abs().expand(2, 4, 5, 5)
         if not torch.allclose(fn(twins), torch.tensor([-1.0, -1.0]), atol=1e-4):
             raise ExerciseMistake("two identical images should score -1 each (cosine 1 to the "

@@ -70,12 +70,33 @@ def _short_render(model, objective, **options):
 
 # --- checkers ---------------------------------------------------------------------------
 
+TV_HINT = ("check the two directions (one along H, dim -2; one along W, dim -1), the .abs(), "
+           "and that each mean covers channels and positions.")
+
+
+def _total_variation_mistakes(x: torch.Tensor) -> list:
+    """(message, result) for the common wrong versions of ``total_variation`` on ``x``."""
+    down, right = x[..., 1:, :] - x[..., :-1, :], x[..., :, 1:] - x[..., :, :-1]
+    mean = lambda d: d.mean((1, 2, 3))  # noqa: E731
+    same_direction = ("both terms take the difference along the same direction: one should "
+                      "compare vertical neighbours (dim -2), the other horizontal ones (dim -1).")
+    one_direction = ("only one direction is counted: add the vertical (dim -2) and the "
+                     "horizontal (dim -1) differences.")
+    return [(same_direction, 2 * mean(down.abs())), (same_direction, 2 * mean(right.abs())),
+            (one_direction, mean(down.abs())), (one_direction, mean(right.abs())),
+            ("the differences are signed, so ups and downs cancel: take .abs() before the mean.",
+             mean(down) + mean(right)),
+            ("the differences are squared; this total variation uses their absolute value.",
+             mean(down ** 2) + mean(right ** 2))]
+
+
 def check_total_variation(total_variation_fn: Callable) -> Callable:
     """Compare with the reference on batches of several shapes, then use it as a penalty."""
     def tests(fn):
         for seed, shape in enumerate([(2, 3, 8, 8), (3, 3, 5, 9), (1, 3, 16, 4)]):
             x = _images(seed, *shape)
-            same(fn(x), total_variation(x), f"total_variation on a {shape} batch")
+            same(fn(x), total_variation(x), f"total_variation on a {shape} batch",
+                 mistakes=_total_variation_mistakes(x), hint=TV_HINT)
         _needs_gradient(fn, _images(3, 2, 3, 8, 8), "total_variation")
         model = practice_model()
         mine = obj.Objective(lambda a: fn(a[INPUT]), [INPUT], "your total_variation")
