@@ -18,9 +18,9 @@ from .images import photo
 
 # What a trained ImageNet classifier should name among its top 5 for each sample photo.
 SENSIBLE = {
-    "chelsea": {"tabby", "tiger cat", "Egyptian cat", "Persian cat", "Siamese cat", "lynx"},
-    "coffee": {"espresso", "cup", "coffee mug", "eggnog", "consomme", "espresso maker"},
-    "rocket": {"missile", "projectile", "space shuttle", "drilling platform", "pole"},
+    "chelsea": {"tabby", "tiger cat", "Egyptian cat", "Persian cat", "Siamese cat"},
+    "coffee": {"espresso", "cup", "coffee mug", "espresso maker"},
+    "rocket": {"missile", "projectile", "space shuttle"},
     "grace_hopper": {"military uniform", "suit", "Windsor tie", "bow tie", "mortarboard",
                      "academic gown"},
 }

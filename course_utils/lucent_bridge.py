@@ -50,5 +50,6 @@ def lucent_render(model, layer: str, channel: int, size: int = 128, steps: int =
             model.module, f"{model.lucent_name(layer)}:{channel}",
             param_f=lambda: param.image(size, fft=fft, decorrelate=decorrelate),
             transforms=lucent_transforms(model, standard_transforms), preprocess=False,
-            thresholds=(steps,), show_image=False, progress=progress)
+            fixed_image_size=model.input_size, thresholds=(steps,), show_image=False,
+            progress=progress)
     return from_lucent(images)

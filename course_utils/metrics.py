@@ -106,12 +106,21 @@ def _off_diagonal_mean(matrix: torch.Tensor) -> float:
     return float((matrix.sum() - matrix.diagonal().sum()) / (n * (n - 1)))
 
 
-def consistency(vectors: torch.Tensor) -> float:
+def consistency(vectors: torch.Tensor, reference=None) -> float:
     """Mean cosine similarity between different rows: 1 = all alike, 0 = unrelated.
 
     vectors: as for ``cosine_matrix``, at least 2 rows.
+    reference: optional rows of the same width (e.g. the same layer on noise images) whose
+    mean is subtracted first, so that what every image shares does not count as agreement.
     """
-    return _off_diagonal_mean(cosine_matrix(vectors))
+    rows = _rows(vectors, "vectors")
+    if reference is not None:
+        baseline = _rows(reference, "reference").to(rows.dtype)
+        if baseline.shape[1] != rows.shape[1]:
+            raise CourseError(f"reference rows have {baseline.shape[1]} numbers, vectors have "
+                              f"{rows.shape[1]}: measure both on the same layer.")
+        rows = rows - baseline.mean(0)
+    return _off_diagonal_mean(cosine_matrix(rows))
 
 
 def mean_pairwise_distance(x: torch.Tensor) -> float:

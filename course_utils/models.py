@@ -268,6 +268,9 @@ def randomized_copy(model: CourseModel, seed: int = 0, from_layer: Optional[str]
     from_layer: re-draw only this layer (a stage or layer name) and every layer after it,
     keeping the trained weights before it: Adebayo et al.'s (2018) cascading
     randomization from the top. Default: every layer.
+
+    "Layer" means the layers of ``model.layers`` (those with feature maps); a final
+    fully connected classifier outside them keeps its trained weights.
     """
     order = list(model.layers)  # in the order the forward pass computes them
     start = order.index(model.resolve(from_layer)) if from_layer is not None else 0

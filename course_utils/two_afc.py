@@ -5,7 +5,9 @@ A machine stand-in for the two-alternative forced-choice (2-AFC) task of Borowsk
 the natural patches that excite it most) and then two natural query patches, one that
 excites the channel strongly and one weakly, and had to say which was the strong one.
 On InceptionV1 they were right 92 ± 2 % of the time with 9 natural references and
-82 ± 4 % with 9 synthetic ones; with a single reference, 73 ± 4 % and 65 ± 5 %.
+82 ± 4 % with 9 synthetic ones (9 strongest and 9 weakest references, their first
+experiment); with a single strongest reference, 73 ± 4 % and 65 ± 5 % (their second).
+The ± are about two standard errors across participants.
 
 Here references and queries come from different photos of the bank (``held_out``), as
 the study took them from different images.
@@ -30,6 +32,11 @@ for every condition) and clipped to ±3, so that no one feature decides alone. W
 references the observer can only guess, so it is right half the time by construction:
 each trial scores 0.5, and the Wilson interval around it shows how far a real
 coin-flipping observer could land by luck with this many trials.
+
+Above chance is not yet about *the channel*: strong patches of a layer may look alike
+whatever the channel. So the same queries are also judged with *another* channel's
+references (the next channel in the list): the difference between the two is what the
+references say about their own channel.
 """
 import math
 from dataclasses import dataclass, field
@@ -169,7 +176,8 @@ class Condition:
 
 @dataclass
 class TwoAFCResult:
-    """Accuracy per condition (``synthetic``, ``natural``, ``none``); ``queries[c]`` holds
+    """Accuracy per condition (``synthetic``, ``natural``, ``natural (1)``, the two
+    other-channel controls, ``none``); ``queries[c]`` holds
     channel ``c``'s (strong, weak) query patches, pair by pair, and ``natural[c]`` its
     natural references."""
 
@@ -204,17 +212,21 @@ class TwoAFCResult:
         lines = [f"{'references':>11} | images | accuracy | 95 % Wilson  | 95 % channel "
                  "bootstrap | people (Borowski 2021, same number of images)"]
         for name, c in self.conditions.items():
-            human = HUMANS.get((name.split()[0], self.references.get(name)))
-            people = f"{human[0]:.0%} ± {human[1]:.0%}" if human else \
-                ("50 % (chance)" if name == "none" else "—")
+            kind = name.split()[0] if "other" not in name else None
+            human = HUMANS.get((kind, self.references.get(name)))
+            people = f"{human[0]:.0%} ± {human[1]:.0%}" if human else "—"
             spread = "—        " if name == "none" else \
                 f"{c.bootstrap[0]:.2f}–{c.bootstrap[1]:.2f}"
-            lines.append(f"{name:>11} | {self.references.get(name, 0):6d} | {c.accuracy:8.1%} | "
+            lines.append(f"{name:>25} | {self.references.get(name, 0):6d} | {c.accuracy:8.1%} | "
                          f"{c.wilson[0]:.2f}–{c.wilson[1]:.2f}    | {spread}              | "
                          f"{people}")
         lines.append(f"{len(self.channels)} channels of {self.layer} × {self.pairs} query "
                      f"pairs = {len(next(iter(self.conditions.values())).correct)} trials per "
-                     f"condition; feature space: {self.space}")
+                     f"condition; feature space: {self.space}; none = a coin flip, scored "
+                     "0.5 per trial by construction")
+        lines.append("people: 9 images = 9 strongest + 9 weakest references (their first "
+                     "experiment), 1 = the single strongest (their second); ± about two "
+                     "standard errors across participants")
         return "\n".join(lines)
 
 
@@ -269,7 +281,10 @@ def two_afc(model, bank: ImageBank, layer: str, channels: Sequence[int],
     ``pairs`` weakest ones, paired at random. The same queries are judged with the
     synthetic references (``synthetic[channel]``), the natural ones, the single top
     natural patch (``"natural (1)"``, as many references as one synthetic image) and none
-    (a coin flip, scored by its expectation: 0.5 per trial). Returns the accuracy of each
+    (a coin flip, scored by its expectation: 0.5 per trial). With two or more channels, the
+    same queries are also judged with the next channel's synthetic and natural references
+    (``"synthetic (other channel)"``, ``"natural (other channel)"``): the control that says
+    whether the references tell about *their* channel. Returns the accuracy of each
     condition with Wilson and channel-bootstrap 95 % intervals.
 
     held_out: references come from one half of the bank's photos and every query from
@@ -313,19 +328,31 @@ def two_afc(model, bank: ImageBank, layer: str, channels: Sequence[int],
     mean, std = pooled.mean(0), pooled.std(0) + 1e-6  # fixed across conditions
     unit = {kind: {c: _standardize(f, mean, std) for c, f in per.items()}
             for kind, per in feats.items()}
-    results, which = {"synthetic": [], "natural": [], "natural (1)": [], "none": []}, []
-    for c in channels:
+    controls = len(channels) > 1
+    names = ["synthetic", "natural", "natural (1)"]
+    names += ["synthetic (other channel)", "natural (other channel)"] if controls else []
+    results, which = {name: [] for name in names + ["none"]}, []
+    for i, c in enumerate(channels):
         a, b = unit["strong"][c], unit["weak"][c]
+        other = channels[(i + 1) % len(channels)]
         # a is always the strong query; an observer that ignores order cannot exploit it
         results["synthetic"].append(choose_stronger(a, b, unit["synthetic"][c]))
         results["natural"].append(choose_stronger(a, b, unit["natural"][c]))
         results["natural (1)"].append(choose_stronger(a, b, unit["natural"][c][:1]))
+        if controls:
+            results["synthetic (other channel)"].append(
+                choose_stronger(a, b, unit["synthetic"][other]))
+            results["natural (other channel)"].append(
+                choose_stronger(a, b, unit["natural"][other]))
         results["none"].append(np.full(pairs, 0.5))  # a guess: right half the time
         which.append(np.full(pairs, c))
     which = np.concatenate(which)
     conditions = {k: Condition(k, np.concatenate(v), which) for k, v in results.items()}
     counts = {"synthetic": min(len(synthetic[c]) for c in channels), "natural": references,
               "natural (1)": 1, "none": 0}
+    if controls:
+        counts.update({"synthetic (other channel)": counts["synthetic"],
+                       "natural (other channel)": references})
     return TwoAFCResult(conditions, name, channels, pairs, space, counts,
                         {c: (strong[c], weak_q[c]) for c in channels}, natural,
                         query_photos or sorted(bank.photos))

@@ -66,6 +66,23 @@ def test_consistency_is_the_mean_off_diagonal_cosine():
     assert consistency(torch.ones(4, 5)) == pytest.approx(1.0, abs=1e-6)
 
 
+def test_consistency_relative_to_a_reference_removes_what_all_rows_share():
+    # two rows = a large shared offset + opposite small parts: alike raw, opposite once the
+    # reference (the shared offset) is subtracted
+    shared = torch.tensor([10.0, 10.0, 0.0])
+    v = torch.stack([shared + torch.tensor([0.0, 0.0, 1.0]), shared - torch.tensor([0.0, 0.0, 1.0])])
+    assert consistency(v) > 0.99
+    assert consistency(v, reference=shared[None].repeat(3, 1)) == pytest.approx(-1.0, abs=1e-6)
+    # rows that keep the same direction after the shift stay alike
+    w = torch.stack([shared + torch.tensor([0.0, 0.0, 1.0]), shared + torch.tensor([0.0, 0.0, 2.0])])
+    assert consistency(w, reference=shared[None]) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_consistency_reference_must_match_the_width():
+    with pytest.raises(CourseError, match="same layer"):
+        consistency(torch.ones(3, 4), reference=torch.ones(2, 5))
+
+
 def test_mean_pairwise_distance_by_hand():
     points = torch.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 8.0]])
     # distances 5, 8, 5

@@ -101,6 +101,25 @@ def test_references_that_show_the_feature_help_and_wrong_ones_hurt(colour, bank,
     assert "82%" not in table and "65%" not in table  # nobody saw 2 synthetic images
 
 
+def test_another_channels_references_are_the_control(colour, bank):
+    chans = [1, 2]  # the red and the green detectors: each one's references mislead the other
+    red, green = solid((0.8, 0.4, 0.4), noise=0.08), solid((0.4, 0.8, 0.4), noise=0.08)
+    right = ta.two_afc(colour, bank, "mid", chans, {1: red, 2: green}, pairs=10)
+    swapped = ta.two_afc(colour, bank, "mid", chans, {1: green, 2: red}, pairs=10)
+    # with two channels "the next channel" is the other one: its synthetic control is
+    # exactly the run with the synthetic references swapped
+    np.testing.assert_array_equal(right["synthetic (other channel)"].correct,
+                                  swapped["synthetic"].correct)
+    assert right["natural (other channel)"].accuracy < 0.5 < right["natural"].accuracy
+    gap, (low, _) = right.difference("natural", "natural (other channel)")
+    assert gap >= 0.5 and low > 0
+    table = right.table()
+    assert "natural (other channel)" in table and "coin flip" in table
+    # one channel alone has no other channel to compare with
+    single = ta.two_afc(colour, bank, "mid", [1], {1: red}, pairs=10)
+    assert "natural (other channel)" not in single.conditions
+
+
 def test_query_patches_share_no_pixels_with_the_references(colour, bank):
     refs = {1: solid((0.9, 0.3, 0.3))}
     result = ta.two_afc(colour, bank, "mid", [1], refs, pairs=10)
@@ -131,7 +150,8 @@ def test_single_reference_and_paired_difference(colour, bank):
     right = {1: solid((0.8, 0.4, 0.4), noise=0.08), 2: solid((0.4, 0.8, 0.4), noise=0.08)}
     wrong = {1: right[2], 2: right[1]}
     result = ta.two_afc(colour, bank, "mid", chans, wrong, pairs=10)
-    assert result.references == {"synthetic": 2, "natural": 9, "natural (1)": 1, "none": 0}
+    assert result.references == {"synthetic": 2, "natural": 9, "natural (1)": 1, "none": 0,
+                                 "synthetic (other channel)": 2, "natural (other channel)": 9}
     assert result["natural (1)"].accuracy >= 0.8  # the top patch alone already shows the colour
     gap, (low, high) = result.difference("natural", "synthetic")
     assert gap == pytest.approx(result["natural"].accuracy - result["synthetic"].accuracy)
