@@ -53,6 +53,21 @@ def step_without_zero_grad(pixels, optimizer, activation_of):
     return activation.item()
 
 
+def step_returns_the_next_activation(pixels, optimizer, activation_of):
+    optimizer.zero_grad()
+    (-activation_of(pixels)).backward()
+    optimizer.step()
+    with torch.no_grad():
+        pixels.clamp_(0, 1)
+    return activation_of(pixels).item()
+
+
+def input_hook(store):
+    def hook(module, inputs, output):
+        store["act"] = inputs[0]
+    return hook
+
+
 def step_without_clamp(pixels, optimizer, activation_of):
     optimizer.zero_grad()
     activation = activation_of(pixels)
@@ -133,6 +148,10 @@ def relu_backward(x, grad):
     return grad * (x > 0)
 
 
+def guided_in_place(x, grad):
+    return grad.masked_fill_(x <= 0, 0).clamp_(min=0)
+
+
 def positive_gradients_only(x, grad):
     return grad.clamp_min(0)
 
@@ -141,6 +160,11 @@ def positive_gradients_only(x, grad):
 
 def neuron_as_channel(a, c):
     return a[:, c].mean((-2, -1))
+
+
+def neuron_rows_and_columns_swapped(a, c):
+    h, w = a.shape[-2:]
+    return a[:, c, w // 2, h // 2] if w // 2 < h and h // 2 < w else a[:, c, 0, 0]
 
 
 def neuron_at_the_corner(a, c):
@@ -204,28 +228,31 @@ def top_patches_no_offset(values, positions, width, jump, offset, size, k):
 
 CASES = [  # checker, reference, [(wrong version, words the message must contain)]
     (ascent.check_record_output, ascent.record_output,
-     [(detaching_hook, "detached"), (rebinding_hook, 'store["act"] is missing')]),
+     [(detaching_hook, "detached"), (rebinding_hook, 'store["act"] is missing'),
+      (input_hook, "*input*")]),
     (ascent.check_ascent_step, ascent.ascent_step,
      [(step_downhill, "goes *down*"), (step_without_zero_grad, "zero_grad"),
-      (step_without_clamp, "clamp")]),
+      (step_without_clamp, "clamp"), (step_returns_the_next_activation, "one step ahead")]),
     (priors.check_total_variation, priors.total_variation,
-     [(tv_sum, "times the right value"), (tv_one_direction, "only one direction"),
+     [(tv_sum, "too large"), (tv_one_direction, "only one direction"),
       (tv_same_direction_twice, "same direction"), (tv_signed, "signed"),
       (tv_channel_zero_only, "check the two directions"),
       (tv_whole_batch, "shape ()"), (tv_numpy, "cut the gradient")]),
     (priors.check_spectrum_to_image, priors.spectrum_to_image,
      [(spectrum_unscaled, "not scaled"), (spectrum_squared, "twice"),
-      (spectrum_without_ortho, "times the right value")]),
+      (spectrum_without_ortho, 'norm="ortho"')]),
     (priors.check_decorrelated_to_rgb, priors.decorrelated_to_rgb,
      [(rgb_transposed, "transposed"), (rgb_last_axis, "shape")]),
     (priors.check_shift_crop, priors.shift_crop,
      [(crop_swapped, "swapped"), (crop_one_too_many, "shape")]),
     (priors.check_guided_relu_backward, priors.guided_relu_backward,
-     [(relu_backward, "ordinary ReLU backward"), (positive_gradients_only, "input was negative")]),
+     [(relu_backward, "ordinary ReLU backward"), (positive_gradients_only, "input was negative"),
+      (guided_in_place, "in place")]),
     (objectives.check_neuron_score, objectives.neuron_score,
-     [(neuron_as_channel, "channel objective"), (neuron_at_the_corner, "off from the reference")]),
+     [(neuron_as_channel, "channel objective"), (neuron_at_the_corner, "off from the reference"),
+      (neuron_rows_and_columns_swapped, "non-square")]),
     (objectives.check_direction_score, objectives.direction_score,
-     [(direction_unnormalized, "not normalized"), (direction_summed, "times the right value")]),
+     [(direction_unnormalized, "not normalized"), (direction_summed, "too large")]),
     (objectives.check_diversity_score, objectives.diversity_score,
      [(diversity_with_self, "compared with itself"), (diversity_unnormalized, "not normalized"),
       (diversity_positions_gram, "C × C")]),
@@ -253,6 +280,7 @@ def test_plausible_mistakes_are_named(check, reference, wrong):
     for fn, words in wrong:
         message = rejected(check, fn)
         assert words in message, (fn.__name__, message)
+        assert "put `raise NotImplementedError()` back" in message  # how to move on
 
 
 def test_a_crash_in_the_learners_code_is_reported_briefly():

@@ -19,6 +19,8 @@ from torch import nn
 from ..course_model import wrap_module
 
 NOT_DONE = "not done yet — using the reference so the rest of the notebook runs."
+SKIP = (" (To move on for now, put `raise NotImplementedError()` back as the function's "
+        "body: the reference is then used.)")
 
 
 class ExerciseMistake(Exception):
@@ -44,11 +46,12 @@ def judge(name: str, learner: Callable, reference: Callable,
         print(f"{name}: {NOT_DONE}")
         return reference
     except ExerciseMistake as mistake:
-        raise ExerciseMistake(f"{name}: {mistake}") from None
+        raise ExerciseMistake(f"{name}: {mistake}{SKIP}") from None
     except Exception as error:  # the learner's code crashed: say where, briefly
         raise ExerciseMistake(f"{name}: your function raised {type(error).__name__}: "
                               f"{str(error).splitlines()[0][:200] if str(error) else ''} — "
-                              "run it on a small input in a new cell to see where.") from None
+                              f"run it on a small input in a new cell to see where.{SKIP}"
+                              ) from None
     print(f"✓ {name} is correct ({checked}).")
     return learner
 
@@ -68,6 +71,8 @@ def same(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4,
                               f"{tuple(expected.shape)} — check which axes you reduce over or slice.")
     if torch.allclose(got, expected, atol=atol, rtol=rtol):
         return
+    if got.is_floating_point() and not torch.isfinite(got).all():
+        raise ExerciseMistake(f"{what}: contains inf or NaN — is something divided by zero?")
     for message, wrong in mistakes:
         if wrong.shape == got.shape and torch.allclose(got, wrong.to(got.dtype), atol=atol, rtol=rtol):
             raise ExerciseMistake(f"{what}: {message}")
@@ -76,8 +81,9 @@ def same(got, expected, what: str, atol: float = 1e-5, rtol: float = 1e-4,
     scale = (got.flatten() @ expected.flatten()) / expected.flatten().pow(2).sum().clamp_min(1e-12)
     if torch.allclose(got, scale * expected, atol=atol, rtol=1e-3) and not torch.isclose(
             scale, torch.tensor(1.0, dtype=scale.dtype)):
-        raise ExerciseMistake(f"{what}: {float(scale):.3g} times the right value — "
-                              "check the scaling (a mean instead of a sum, or a missing factor).")
+        size = "too large — a sum where a mean belongs, or an extra factor?" if scale > 1 else \
+            "too small — a mean where a sum belongs, or a missing factor?"
+        raise ExerciseMistake(f"{what}: {float(scale):.3g} times the right value, {size}")
     worst = float((got - expected).abs().max())
     raise ExerciseMistake(f"{what}: off from the reference by up to {worst:.3g}"
                           + (f" — {hint}" if hint else "."))

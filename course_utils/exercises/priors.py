@@ -132,6 +132,9 @@ def check_spectrum_to_image(spectrum_to_image_fn: Callable) -> Callable:
             got = fn(coeffs, size)
             expected = spectrum_to_image(coeffs, size)
             if isinstance(got, torch.Tensor) and got.shape == expected.shape:
+                if torch.allclose(got, expected / size, atol=1e-5, rtol=1e-3):
+                    raise ExerciseMistake("off by a factor 1/size: pass norm=\"ortho\" to "
+                                          "torch.fft.irfft2.")
                 unscaled = torch.fft.irfft2(coeffs, s=(size, size), norm="ortho")
                 if torch.allclose(got, unscaled, atol=1e-4):
                     raise ExerciseMistake("the coefficients were not scaled: multiply each "
@@ -203,7 +206,12 @@ def check_guided_relu_backward(guided_relu_backward_fn: Callable) -> Callable:
     def tests(fn):
         x = torch.tensor([-2.0, -1.0, 0.5, 1.0, 3.0, 2.0])
         grad = torch.tensor([1.0, -1.0, 2.0, -3.0, 0.5, 0.0])
-        got = fn(x, grad)
+        given = grad.clone()
+        got = fn(x.clone(), given)
+        if not torch.equal(given, grad):
+            raise ExerciseMistake("your function changed grad_output in place: return a new "
+                                  "tensor instead (e.g. grad_output * mask), since in a real "
+                                  "network the same gradient can be used elsewhere.")
         if isinstance(got, torch.Tensor) and torch.equal(got, grad * (x > 0)):
             raise ExerciseMistake("that is the ordinary ReLU backward: guided backpropagation "
                                   "also zeroes the negative incoming gradients.")
