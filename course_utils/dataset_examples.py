@@ -20,12 +20,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from . import __version__
 from .errors import CourseError
 from .image_bank import Box, ImageBank, cache_dir
 from .optim import Objective, evaluate
+from .progress import progress_bar
 from .receptive_field import receptive_field
 
 CACHE_FORMAT = 1
@@ -113,7 +113,7 @@ def _compute(model, bank: ImageBank, name: str, interior: np.ndarray, batch_size
     objective = _stats_objective(name, interior)
     parts = []
     starts = range(0, len(bank), batch_size)
-    for start in tqdm(starts, disable=not progress, desc=f"bank → {name}", leave=False):
+    for start in progress_bar(starts, desc=f"bank → {name}", disable=not progress):
         images = bank.images(range(start, min(len(bank), start + batch_size)))
         parts.append(evaluate(model, objective, images, bank.side))
     stats = np.concatenate(parts)  # (tiles, channels, 4)

@@ -19,6 +19,7 @@ from torch import nn
 from .config import fast_mode
 from .errors import CourseError
 from .models import wrap_module
+from .progress import progress_bar
 from .shortcut_data import CLASSES, IMAGE_SIZE, Scans, make_scans
 
 STAGES = {"early": "relu1", "mid": "relu2", "late": "relu3"}
@@ -114,8 +115,6 @@ def train(net: nn.Module, scans: Scans, epochs: Optional[int] = None, batch_size
         raise CourseError("net has no trainable weights: it is frozen (a CourseModel's "
                           "module is). Train a fresh ScanNet first, then wrap it with "
                           "as_course_model.")
-    from tqdm.auto import tqdm
-
     g = torch.Generator().manual_seed(int(seed))
     n = len(scans)
     total_steps = epochs * ((n + batch_size - 1) // batch_size)
@@ -126,9 +125,8 @@ def train(net: nn.Module, scans: Scans, epochs: Optional[int] = None, batch_size
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     net.train()
-    bar = tqdm(total=total_steps, disable=not progress, desc="training", leave=False)
     try:
-        for _ in range(epochs):
+        for _ in progress_bar(range(epochs), desc="training (epochs)", disable=not progress):
             order = torch.randperm(n, generator=g)
             total_loss, correct = 0.0, 0
             for i in range(0, n, batch_size):
@@ -141,12 +139,9 @@ def train(net: nn.Module, scans: Scans, epochs: Optional[int] = None, batch_size
                 schedule.step()
                 total_loss += float(loss.detach()) * len(idx)
                 correct += int((logits.argmax(1) == scans.labels[idx]).sum())
-                bar.update(1)
             history["loss"].append(total_loss / n)
             history["accuracy"].append(correct / n)
-            bar.set_postfix(loss=f"{total_loss / n:.3f}", acc=f"{correct / n:.2f}")
     finally:
-        bar.close()
         net.eval()
         torch.set_num_threads(threads)
     history["seconds"] = time.perf_counter() - start

@@ -209,7 +209,7 @@ class TwoAFCResult:
                 (float(np.percentile(diffs, tail)), float(np.percentile(diffs, 100 - tail))))
 
     def table(self) -> str:
-        lines = [f"{'references':>11} | images | accuracy | 95 % Wilson  | 95 % channel "
+        lines = [f"{'references':>25} | images | accuracy | 95 % Wilson  | 95 % channel "
                  "bootstrap | people (Borowski 2021, same number of images)"]
         for name, c in self.conditions.items():
             kind = name.split()[0] if "other" not in name else None
