@@ -210,7 +210,7 @@ class TwoAFCResult:
 
     def table(self) -> str:
         lines = [f"{'references':>25} | images | accuracy | 95 % Wilson  | 95 % channel "
-                 "bootstrap | people (Borowski 2021, same number of images)"]
+                 "bootstrap | people (Borowski 2021)"]
         for name, c in self.conditions.items():
             kind = name.split()[0] if "other" not in name else None
             human = HUMANS.get((kind, self.references.get(name)))
