@@ -64,14 +64,14 @@ def check_neuron_score(neuron_score_fn: Callable) -> Callable:
                 raise ExerciseMistake("that is the channel objective (the mean over every "
                                       "position): a neuron is one position, the centre.")
             h, w = shape[-2:]
-            if isinstance(got, torch.Tensor) and got.shape == (shape[0],) and h != w:
-                elsewhere = {(r, c) for r in {h // 2, w // 2, (h - 1) // 2} if r < h
-                             for c in {h // 2, w // 2, (w - 1) // 2} if c < w} - {(h // 2, w // 2)}
-                if any(torch.allclose(got, act[:, 3, r, c]) for r, c in elsewhere):
-                    raise ExerciseMistake(f"wrong position on a non-square ({h} × {w}) map: the "
-                                          "centre is row H // 2, column W // 2 (H and W from "
-                                          "the activation's shape).")
-            same(got, neuron_score(act, 3), f"the score of channel 3 on a {shape} activation")
+            guesses = {h // 2, w // 2, (h - 1) // 2, (w - 1) // 2}
+            off_centre = [(r, c) for r in guesses for c in guesses
+                          if r < h and c < w and (r, c) != (h // 2, w // 2)] if h != w else []
+            off_centre_message = (f"wrong position on a non-square ({h} × {w}) map: the centre "
+                                  "is row H // 2, column W // 2 (H and W from the activation's "
+                                  "shape).")
+            same(got, neuron_score(act, 3), f"the score of channel 3 on a {shape} activation",
+                 mistakes=[(off_centre_message, act[:, 3, r, c]) for r, c in off_centre])
         _renders_like(obj.Objective(lambda a: fn(a["mid"], 2), ["mid"], "yours"),
                       obj.Objective(lambda a: neuron_score(a["mid"], 2), ["mid"], "reference"))
         return "odd, even and 1×1 maps, and a short render"

@@ -132,9 +132,6 @@ def check_spectrum_to_image(spectrum_to_image_fn: Callable) -> Callable:
             got = fn(coeffs, size)
             expected = spectrum_to_image(coeffs, size)
             if isinstance(got, torch.Tensor) and got.shape == expected.shape:
-                if torch.allclose(got, expected / size, atol=1e-5, rtol=1e-3):
-                    raise ExerciseMistake("off by a factor 1/size: pass norm=\"ortho\" to "
-                                          "torch.fft.irfft2.")
                 unscaled = torch.fft.irfft2(coeffs, s=(size, size), norm="ortho")
                 if torch.allclose(got, unscaled, atol=1e-4):
                     raise ExerciseMistake("the coefficients were not scaled: multiply each "
@@ -145,7 +142,9 @@ def check_spectrum_to_image(spectrum_to_image_fn: Callable) -> Callable:
                 if torch.allclose(got, squared, atol=1e-4, rtol=1e-3):
                     raise ExerciseMistake("the coefficients were divided by frequency twice "
                                           "(1/f², not 1/f).")
-            same(got, expected, f"the image from a {size}×{size} spectrum")
+            same(got, expected, f"the image from a {size}×{size} spectrum",
+                 mistakes=[("off by a factor 1/size: pass norm=\"ortho\" to torch.fft.irfft2.",
+                            expected / size)])
         model = practice_model()
         start = P.FourierImage(16, decorrelate=False, seed=1)
         yours = _LearnerFourierImage(fn, 16, decorrelate=False, seed=1)
