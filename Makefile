@@ -42,7 +42,7 @@ execute: $(INSTALL)
 
 course: execute
 	COURSE_MODEL=$(COURSE_MODEL) $(PY) site/build.py --executed $(EXECUTED) --out $(BUILD)
-	$(PY) -m course_utils.notebook_tools student $(BUILD)/student $(NOTEBOOKS)
+	$(PY) -m course_utils.tools.notebook_tools student $(BUILD)/student $(NOTEBOOKS)
 
 course-fast: export COURSE_FAST := 1
 course-fast: course
@@ -53,7 +53,7 @@ site: $(INSTALL)
 
 # Student versions (nbgrader clears the solutions) of every notebook, into build/student.
 student: $(INSTALL)
-	$(PY) -m course_utils.notebook_tools student $(BUILD)/student $(NOTEBOOKS)
+	$(PY) -m course_utils.tools.notebook_tools student $(BUILD)/student $(NOTEBOOKS)
 
 # 1. unit tests + notebooks on the default model (tests/runs/ also runs each notebook
 #    twice, on InceptionV1's code path and as its student version); nbval keeps the executed notebooks,
@@ -93,7 +93,7 @@ benchmark-quick: $(INSTALL)
 	$(PY) benchmarks/run.py --quick
 
 strip:
-	$(PY) -m course_utils.notebook_tools strip notebooks/*.ipynb
+	$(PY) -m course_utils.tools.notebook_tools strip notebooks/*.ipynb
 
 clean:
 	rm -rf build

@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from course_utils.lucent_bridge import lucent_render  # noqa: E402
+from course_utils.tools.lucent_bridge import lucent_render  # noqa: E402
 from course_utils.models import load_model  # noqa: E402
 from course_utils.engine import keep_freed_memory  # noqa: E402
 from course_utils.optim import evaluate, render, render_channels  # noqa: E402

@@ -1,23 +1,27 @@
 """Companion package for the activation maximization course.
 
-``optim`` is the method (param, objectives, transforms, render), ``engine`` its speed,
-``models`` loads networks, ``hooks`` reads them, ``images`` / ``metrics`` / ``plotting``
-show and measure. docs/architecture.md has the map; ``python -m course_utils --help``
-the CLI.
+Foundations at the top describe a network (``models``, ``hooks``, ``contract``, ...);
+``optim`` makes the pictures and ``engine`` makes that fast; ``studies`` measures what
+pictures and networks tell us; ``tools`` shows results and runs the course;
+``exercises`` check a learner's code, one module per notebook. docs/architecture.md has
+the map; ``python -m course_utils --help`` the CLI.
 """
 import time
 
 import torch
 
+from . import old_names
+
+old_names.install()  # before the imports below: some of them carry old names too
+
 __version__ = "0.2.0"
 
-from .config import fast_mode
-from .errors import CourseError
-from .models import CourseModel, load_model
-from .quiet import quiet_known_imports
+from .config import fast_mode  # noqa: E402
+from .errors import CourseError  # noqa: E402
+from .models import CourseModel, load_model  # noqa: E402
+from .tools.quiet import quiet_known_imports  # noqa: E402
 
 quiet_known_imports()
-
 _started = None  # when the notebook's setup cell last ran
 
 

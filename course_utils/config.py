@@ -12,18 +12,9 @@ def fast_mode() -> bool:
     return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def steps(full: int, fast: int = None) -> int:
-    """Number of optimisation steps: ``full`` normally, far fewer in fast mode."""
-    if not fast_mode():
-        return full
-    return fast if fast is not None else max(8, full // 8)
-
-
-def size(full: int, fast: int = None) -> int:
-    """Image side length: ``full`` normally, smaller in fast mode."""
-    if not fast_mode():
-        return full
-    return fast if fast is not None else max(64, full // 2)
+def full_or_fast(full, fast):
+    """``full`` normally, ``fast`` in fast mode: ``STEPS = full_or_fast(256, 32)``."""
+    return fast if fast_mode() else full
 
 
 def default_device() -> torch.device:

@@ -20,7 +20,7 @@ from . import contract
 from .errors import unknown_layer_error
 
 # Pseudo-layers an objective can read besides the network's own layers:
-INPUT = "input"  # the image itself, before random transforms (penalties read it)
+IMAGE = "input"  # the image itself, before random transforms (Lucid's "input"; penalties read it)
 LOGITS = "logits"  # the network's output scores, before the softmax
 
 

@@ -8,8 +8,6 @@
   else EfficientNet-Lite0.
 """
 import contextlib
-import copy
-import dataclasses
 import importlib.util
 import io
 import os
@@ -31,8 +29,8 @@ INCEPTION_URL = ("https://github.com/ProGamerGov/pytorch-old-tensorflow-models/"
 INCEPTION_FILE = "inception5h.pth"
 
 __all__ = ["load_model", "available_models", "wrap_module", "wrap_inceptionv1",
-           "randomized_copy", "CourseModel", "freeze", "frozen", "MODEL_NAMES",
-           "imagenet_labels", "inceptionv1_labels"]
+           "CourseModel", "freeze", "frozen", "MODEL_NAMES", "imagenet_labels",
+           "inceptionv1_labels"]
 
 
 def imagenet_labels() -> List[str]:
@@ -256,38 +254,3 @@ def load_model(name: Optional[str] = None, device: Union[str, torch.device, None
     if name in EFFICIENTNETS:
         return _efficientnet(name, device)
     return _inceptionv1(device)
-
-
-# --- the sanity check's control: the same network with random weights -------------------
-
-def randomized_copy(model: CourseModel, seed: int = 0, from_layer: Optional[str] = None
-                    ) -> CourseModel:
-    """A copy of ``model`` whose weights are drawn afresh (each layer's default PyTorch
-    initialization; normalization layers reset to identity statistics).
-
-    from_layer: re-draw only this layer (a stage or layer name) and every layer after it,
-    keeping the trained weights before it: Adebayo et al.'s (2018) cascading
-    randomization from the top. Default: every layer.
-
-    "Layer" means the layers of ``model.layers`` (those with feature maps); a final
-    fully connected classifier outside them keeps its trained weights.
-    """
-    order = list(model.layers)  # in the order the forward pass computes them
-    start = order.index(model.resolve(from_layer)) if from_layer is not None else 0
-    chosen = set(order[start:])
-    module = copy.deepcopy(model.module)
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
-        for name, sub in module.named_modules():
-            inside = any(name == c or name.startswith(c + ".") for c in chosen)
-            if inside and hasattr(sub, "reset_parameters"):
-                sub.reset_parameters()
-            if inside and hasattr(sub, "reset_running_stats"):
-                sub.reset_running_stats()
-    finally:
-        torch.random.set_rng_state(generator_state)
-    which = f"from {order[start]} on" if from_layer is not None else "all layers"
-    copy_model = dataclasses.replace(model, module=freeze(module),
-                                     name=f"{model.name} (random weights, {which}, seed {seed})")
-    return copy_model

@@ -185,7 +185,7 @@ def footer(record: dict, versions: Dict[str, str], day: datetime.date) -> str:
 
 
 def notebook_table(notebooks: List[Notebook]) -> str:
-    from course_utils import links
+    from course_utils.tools import links
 
     rows = ["| # | Notebook | Time | Open in |", "|---|---|---|---|"]
     for nb in notebooks:
@@ -266,7 +266,7 @@ def table_of_contents(notebooks: List[Notebook]) -> str:
 def config(record: dict, day: datetime.date) -> str:
     import yaml
 
-    from course_utils import links
+    from course_utils.tools import links
 
     conf = yaml.safe_load((SITE / "_config.yml").read_text())
     conf["html"]["extra_footer"] = footer(record, package_versions(), day)
@@ -276,7 +276,7 @@ def config(record: dict, day: datetime.date) -> str:
 
 
 def landing_page(notebooks: List[Notebook], made: list) -> str:
-    from course_utils import links
+    from course_utils.tools import links
 
     template = string.Template((SITE / "index.md").read_text())
     page = template.substitute(notebook_table=notebook_table(notebooks),

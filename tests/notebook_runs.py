@@ -70,7 +70,7 @@ def run_student(name: str, out_dir: Path) -> str:
     """Make the student version of ``name`` in ``out_dir`` and execute it; all text output."""
     import nbformat
 
-    from course_utils.notebook_tools import student_version
+    from course_utils.tools.notebook_tools import student_version
 
     path = student_version(NOTEBOOKS / name, out_dir)
     nb = nbformat.read(str(path), as_version=4)

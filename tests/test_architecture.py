@@ -1,17 +1,30 @@
-"""The package's layout keeps its promises: no import cycle, dependencies at the top of
-each module, the learner's path reaching the speed engine through its one door."""
+"""The package keeps the promises of docs/architecture.md: every module is on the map,
+every import follows the table of what may import what, no import cycle, dependencies at
+the top of each module. Each check is also shown to fail on a planted violation."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "course_utils"
-LEARNER_PATH = ["optim/param.py", "optim/objectives.py", "optim/transforms.py", "optim/render.py"]
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "course_utils"
+DOC = ROOT / "docs" / "architecture.md"
 
+
+# --- reading the package ------------------------------------------------------------------
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def key(dotted: str) -> str:
+    """'course_utils.optim.render' -> 'optim/render'; a package -> 'optim/__init__'."""
+    rel = dotted.split(".")[1:]
+    if (PACKAGE.joinpath(*rel)).is_dir():
+        rel.append("__init__")
+    return "/".join(rel) or "__init__"
 
 
 def own_imports(path: Path):
@@ -33,9 +46,12 @@ def own_imports(path: Path):
                 continue
             names = [target] if node.module else []
             # "from . import objectives" imports a submodule: count it as that module
-            names += [f"{target}.{a.name}" for a in node.names
-                      if (PACKAGE.parent / f"{target}.{a.name}".replace(".", "/")).with_suffix(".py").exists()
-                      or (PACKAGE.parent / f"{target}.{a.name}".replace(".", "/")).is_dir()]
+            for alias in node.names:
+                sub = PACKAGE.parent.joinpath(*f"{target}.{alias.name}".split("."))
+                if sub.with_suffix(".py").exists() or sub.is_dir():
+                    names.append(f"{target}.{alias.name}")
+            if not names:  # "from . import __version__": the package itself
+                names = [target]
             for name in names:
                 yield name, id(node) in nested
         elif isinstance(node, ast.Import):
@@ -44,15 +60,99 @@ def own_imports(path: Path):
                     yield alias.name, id(node) in nested
 
 
-def graph():
-    edges = {}
-    for path in PACKAGE.rglob("*.py"):
-        edges[module_name(path)] = {m for m, inside in own_imports(path) if not inside}
-    return edges
+def modules():
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+# --- reading the document -----------------------------------------------------------------
+
+def import_table():
+    """[(module patterns, allowed patterns)] from the table under "What may import what"."""
+    text = DOC.read_text()
+    section = text.split("## What may import what", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[0].startswith("`"):
+            continue
+        rows.append((re.findall(r"`([^`]+)`", cells[0]), cells[1]))
+    first_package = next(i for i, (mods, _) in enumerate(rows) if any("/" in p for p in mods))
+    foundations = {p for mods, _ in rows[:first_package] for p in mods}
+    table = []
+    for mods, allowed in rows:
+        if allowed == "anything":
+            names = None
+        else:
+            names = set(re.findall(r"`([^`]+)`", allowed))
+            if "the foundations" in allowed:
+                names |= foundations
+        table.append((mods, names))
+    return table
+
+
+def matches(pattern: str, module_key: str) -> bool:
+    """`optim/*`: any module in optim; `engine`: the engine's door only; `errors`: itself."""
+    if pattern.endswith("/*"):
+        return module_key.startswith(pattern[:-1])
+    return module_key in (pattern, f"{pattern}/__init__")
+
+
+def violations():
+    """Every import the table does not allow, and every module no row covers."""
+    table, found = import_table(), []
+    for name, path in modules().items():
+        here = key(name)
+        rows = [allowed for mods, allowed in table if any(matches(p, here) for p in mods)]
+        if len(rows) != 1:
+            found.append(f"{here}: covered by {len(rows)} rows of the table, not 1")
+            continue
+        if rows[0] is None:
+            continue
+        for target, _ in own_imports(path):
+            there = key(target)
+            if there != "__init__" and not any(matches(p, there) for p in rows[0]):
+                found.append(f"{here} imports {there}")
+    return found
+
+
+def mapped_modules():
+    """The paths the tree in the document names: {'optim/render.py', ...}."""
+    tree = DOC.read_text().split("```", 2)[1]
+    folders, named = [], set()
+    for line in tree.splitlines():
+        match = re.search(r"── (\S+)", line)
+        if not match:
+            continue
+        depth = line.index("──") // 4
+        folders = folders[:depth]
+        name = match.group(1)
+        if name.endswith("/"):
+            folders.append(name.rstrip("/"))
+        else:
+            named.add("/".join(folders + [name]))
+    return named
+
+
+def unmapped():
+    actual = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")}
+    return sorted(actual - mapped_modules()), sorted(mapped_modules() - actual)
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+def test_every_import_follows_the_table():
+    assert violations() == []
+
+
+def test_the_map_names_every_module_and_no_other():
+    missing, gone = unmapped()
+    assert missing == [], f"docs/architecture.md does not name {missing}"
+    assert gone == [], f"docs/architecture.md names modules that do not exist: {gone}"
 
 
 def test_there_is_no_import_cycle():
-    edges = graph()
+    edges = {name: {m for m, inside in own_imports(path) if not inside}
+             for name, path in modules().items()}
     state = {}
 
     def visit(node, trail):
@@ -62,7 +162,7 @@ def test_there_is_no_import_cycle():
         state[node] = "open"
         for nxt in sorted(edges.get(node, ())):
             # a package's __init__ importing its own submodules is not a cycle
-            if nxt in edges and not (node.startswith(nxt + ".")):
+            if nxt in edges and not node.startswith(nxt + "."):
                 visit(nxt, trail + [node])
         state[node] = "done"
 
@@ -70,44 +170,20 @@ def test_there_is_no_import_cycle():
         visit(start, [])
 
 
-def test_the_cycle_check_can_fail(tmp_path, monkeypatch):
-    """The checker itself finds a cycle when there is one."""
-    pkg = tmp_path / "course_utils"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "a.py").write_text("from . import b\n")
-    (pkg / "b.py").write_text("from .a import x\n")
-    monkeypatch.setattr(__import__(__name__), "PACKAGE", pkg)
-    with pytest.raises(AssertionError, match="import cycle"):
-        test_there_is_no_import_cycle()
-
-
 def test_at_most_two_function_level_imports_of_the_package_each_with_a_reason():
     found = []
     for path in PACKAGE.rglob("*.py"):
         lines = path.read_text().splitlines()
-        tree = ast.parse(path.read_text())
-        for func in ast.walk(tree):
+        for func in ast.walk(ast.parse(path.read_text())):
             if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             for node in ast.walk(func):
-                if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("course_utils")):
+                if isinstance(node, ast.ImportFrom) and (
+                        node.level or (node.module or "").startswith("course_utils")):
                     found.append((path.name, node.lineno, lines[node.lineno - 1]))
     assert len(found) <= 2, found
     for name, lineno, line in found:
         assert "#" in line, f"{name}:{lineno} needs a one-line reason for importing inside a function"
-
-
-def test_the_learners_path_reaches_the_engine_only_through_its_door():
-    for rel in LEARNER_PATH:
-        for module, _ in own_imports(PACKAGE / rel):
-            assert not module.startswith("course_utils.engine."), (rel, module)
-
-
-def test_the_engine_knows_nothing_of_the_learners_path():
-    for path in (PACKAGE / "engine").rglob("*.py"):
-        for module, _ in own_imports(path):
-            assert not module.startswith("course_utils.optim"), (path.name, module)
 
 
 def test_the_loop_fits_its_budget():
@@ -116,3 +192,70 @@ def test_the_loop_fits_its_budget():
     tree = ast.parse("\n".join(render))
     loop = next(n for n in ast.walk(tree) if isinstance(n, ast.For))
     assert loop.end_lineno - loop.lineno + 1 <= 25, "the optimization loop must fit on one screen"
+
+
+# --- each check fails on a planted violation --------------------------------------------------
+
+def planted(tmp_path, monkeypatch, files, doc):
+    """A package course_utils/ made of ``files`` and its map ``doc``, checked instead of
+    the real ones."""
+    pkg = tmp_path / "course_utils"
+    for name, text in files.items():
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / name).write_text(text)
+    (tmp_path / "architecture.md").write_text(doc)
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", pkg)
+    monkeypatch.setattr(__import__(__name__), "DOC", tmp_path / "architecture.md")
+
+
+SMALL_DOC = """# map
+```
+course_utils/
+├── __init__.py
+├── errors.py
+├── contract.py
+└── optim/
+    ├── __init__.py
+    └── render.py
+```
+## What may import what
+| module | may import |
+|---|---|
+| `errors` | nothing |
+| `contract` | `errors` |
+| `optim/*` | the foundations, `optim/*` |
+| `__init__` | anything |
+"""
+
+
+def test_the_table_check_fails_on_a_forbidden_import(tmp_path, monkeypatch):
+    planted(tmp_path, monkeypatch, {
+        "__init__.py": "", "errors.py": "", "optim/__init__.py": "from . import render\n",
+        "optim/render.py": "from .. import contract\n",
+        "contract.py": "from .errors import CourseError\nfrom .optim import render\n"}, SMALL_DOC)
+    assert violations() == ["contract imports optim/__init__", "contract imports optim/render"]
+    with pytest.raises(AssertionError):
+        test_every_import_follows_the_table()
+
+
+def test_the_table_check_fails_on_a_module_no_row_covers(tmp_path, monkeypatch):
+    planted(tmp_path, monkeypatch, {"__init__.py": "", "errors.py": "", "contract.py": "",
+                                    "helpers.py": "", "optim/__init__.py": "",
+                                    "optim/render.py": ""}, SMALL_DOC)
+    assert violations() == ["helpers: covered by 0 rows of the table, not 1"]
+
+
+def test_the_map_check_fails_on_a_module_it_does_not_name(tmp_path, monkeypatch):
+    planted(tmp_path, monkeypatch, {"__init__.py": "", "errors.py": "", "contract.py": "",
+                                    "optim/__init__.py": "", "optim/render.py": "",
+                                    "optim/extra.py": ""}, SMALL_DOC)
+    assert unmapped() == (["optim/extra.py"], [])
+    with pytest.raises(AssertionError, match="does not name"):
+        test_the_map_names_every_module_and_no_other()
+
+
+def test_the_cycle_check_fails_on_a_cycle(tmp_path, monkeypatch):
+    planted(tmp_path, monkeypatch, {"__init__.py": "", "a.py": "from . import b\n",
+                                    "b.py": "from .a import x\n"}, SMALL_DOC)
+    with pytest.raises(AssertionError, match="import cycle"):
+        test_there_is_no_import_cycle()

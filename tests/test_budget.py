@@ -162,7 +162,7 @@ def test_gallery_is_split_into_batches_that_fit(tiny, monkeypatch, capsys):
     whole = render_channels(tiny, "mid", [0, 1, 2, 3, 4], seed=3, **QUICK)
     assert "rendering them 2 at a time" in capsys.readouterr().out
     assert whole.images.shape == (5, 3, 16, 16)
-    assert whole.history.shape == (2, 5) and whole.activation.shape == (5,)
+    assert whole.history.shape == (2, 5) and whole.score.shape == (5,)
     pieces = [render_channels(tiny, "mid", p, seed=3, **QUICK) for p in ([0, 1], [2, 3], [4])]
     assert torch.equal(whole.images, torch.cat([p.images for p in pieces]))
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from course_utils.cli import main
+from course_utils.tools.cli import main
 
 
 def test_poster_writes_png_and_one_json_line_per_cell(tmp_path, capsys, effnet, monkeypatch):

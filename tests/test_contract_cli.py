@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_fuzz import fuzz, time_limit
-from course_utils import cli, models
+from course_utils.tools import cli
+from course_utils import models
 
 GOOD = {"--model": ["efficientnet_lite0", "auto"], "--steps": ["1"], "--size": ["16"],
         "--seed": ["0", "3"], "--layers": ["mid", "early,mid"], "--layer": ["mid", "conv1"],

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_fuzz import fuzz, good_images, holds, odd, odd_or, refused, tensors
-from course_utils import metrics, plotting
+from course_utils.studies import metrics
+from course_utils.tools import plotting
 
 matplotlib.use("Agg")
 

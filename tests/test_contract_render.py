@@ -14,14 +14,14 @@ from torch import nn
 
 from contract_fuzz import (fuzz, good_images, holds, images_or_odd, mentions, odd, odd_or,
                            refused, valid_images)
-from course_utils.explorer import Explorer
+from course_utils.tools.explorer import Explorer
 from course_utils.hooks import count_hooks
-from course_utils.lucent_bridge import lucent_render
+from course_utils.tools.lucent_bridge import lucent_render
 from course_utils.optim import (channel, channel_activations, diversity, evaluate,
                                 guided_relu, input_gradient, l2, layer_energy, logit, neuron,
                                 param, param_edits, render, render_channels,
                                 total_variation, transforms)
-from course_utils.poster import render_poster
+from course_utils.tools.poster import render_poster
 
 matplotlib.use("Agg")
 QUICK = dict(size=8, steps=2, progress=False)
@@ -111,7 +111,7 @@ def check_render(result, kwargs):
         assert batch == int(kwargs.get("batch", 1)) and side == int(kwargs.get("size", 8))
     steps = int(kwargs.get("steps", 2))
     assert result.steps == steps and result.history.shape == (steps, batch)
-    assert result.activation.shape == (batch,)
+    assert result.score.shape == (batch,)
     assert sorted(result.snapshots) == sorted({int(s) for s in kwargs.get("snapshots", ())})
 
 
@@ -157,7 +157,7 @@ def test_render_channels(tiny, layer, channels, workers, options):
         return
     n = len(list(channels))
     valid_images(result.images, n, int(kwargs["size"]))
-    assert result.history.shape == (result.steps, n) and result.activation.shape == (n,)
+    assert result.history.shape == (result.steps, n) and result.score.shape == (n,)
 
 
 EVAL_OBJECTIVES = objectives()

@@ -7,12 +7,12 @@ import torch
 from torch import nn
 
 import course_utils
-from course_utils import dataset_examples as de
+from course_utils.studies import dataset_examples as de
 from course_utils.errors import CourseError
 from course_utils.hooks import capture
-from course_utils.image_bank import ImageBank, build_bank
+from course_utils.studies.image_bank import ImageBank, build_bank
 from course_utils.models import wrap_module
-from course_utils.receptive_field import receptive_field
+from course_utils.studies.receptive_field import receptive_field
 
 SIDE = 16
 

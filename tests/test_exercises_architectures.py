@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from course_utils.exercises import ExerciseMistake, check_recognition_matrix
-from course_utils.exercises.architectures import _case, recognition_matrix
+from course_utils.exercises.notebook06 import _case, recognition_matrix
 
 
 # --- what learners write -------------------------------------------------------------------

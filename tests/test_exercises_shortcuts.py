@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from course_utils.exercises import ExerciseMistake, check_tag_concentration
-from course_utils.exercises.shortcuts import tag_concentration
-from course_utils.shortcut_data import make_scans
-from course_utils.shortcut_probes import tag_concentration as library_concentration
+from course_utils.exercises.notebook07 import tag_concentration
+from course_utils.studies.shortcut_data import make_scans
+from course_utils.studies.shortcut_probes import tag_concentration as library_concentration
 
 
 def _energy(x):

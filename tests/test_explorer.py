@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import explorer as explorer_module
+from course_utils.tools import explorer as explorer_module
 from course_utils.errors import CourseError
-from course_utils.explorer import Explorer, is_plumbing, learner_layers
-from course_utils.plotting import as_hwc
+from course_utils.tools.explorer import Explorer, is_plumbing, learner_layers
+from course_utils.tools.plotting import as_hwc
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -65,7 +65,7 @@ def test_every_listed_layer_renders(explorer, effnet):
         result = explorer.run(value, last, show=False)
         assert tuple(result.images.shape) == (1, 3, 32, 32), label
         assert torch.isfinite(result.images).all(), label
-        assert np.isfinite(result.activation).all(), label
+        assert np.isfinite(result.score).all(), label
         assert explorer.shown == (value, last)
 
 
@@ -102,7 +102,7 @@ def test_render_button_locks_controls_and_shows_the_settings_it_rendered(explore
     assert explorer.pictured == ("late", 3)
     caption = w["caption"].value
     assert effnet.stages["late"] in caption and "channel 3" in caption
-    assert f"{float(explorer.last.activation[0]):.2f}" in caption
+    assert f"{float(explorer.last.score[0]):.2f}" in caption
     assert w["picture"].value[:8] == PNG
     shown = _decode(w["picture"].value)
     assert np.abs(shown - as_hwc(explorer.last.images[0])).max() <= 1 / 255 + 1e-6

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import image_bank as ib
+from course_utils.studies import image_bank as ib
 from course_utils.errors import CourseError
 
 

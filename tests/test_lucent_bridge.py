@@ -2,7 +2,7 @@
 import torch
 
 from course_utils.hooks import count_hooks
-from course_utils.lucent_bridge import lucent_render
+from course_utils.tools.lucent_bridge import lucent_render
 from course_utils.optim import evaluate
 
 

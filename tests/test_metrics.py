@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from course_utils.errors import CourseError
-from course_utils.metrics import (class_rank, consistency, cosine_matrix, total_variation,
+from course_utils.studies.metrics import (class_rank, consistency, cosine_matrix, total_variation,
                                   high_frequency_score, mean_pairwise_distance)
 
 

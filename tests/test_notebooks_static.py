@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import links
-from course_utils.notebook_tools import problems
+from course_utils.tools import links
+from course_utils.tools.notebook_tools import problems
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -129,3 +129,44 @@ def test_the_reference_check_finds_a_missing_notebook():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "Notebook 05 shows this; **09 Something** is next.")])
     assert mentioned_notebooks(nb) == {"05", "09"}
+
+
+# --- how the code imports the course ------------------------------------------------------
+
+def renamed_course_imports(nb) -> list:
+    """``import ... as`` of anything from course_utils: a name that needs renaming to be
+    read does not serve the reader; the notebook should use the course's own name."""
+    import ast
+
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython magics: nothing to check
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_utils"):
+                found += [f"{node.module}.{a.name} as {a.asname}" for a in node.names if a.asname]
+            elif isinstance(node, ast.Import):
+                found += [f"{a.name} as {a.asname}" for a in node.names
+                          if a.asname and a.name.startswith("course_utils")]
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_course_name_is_imported_under_another_name(path):
+    import nbformat
+
+    assert renamed_course_imports(nbformat.read(str(path), as_version=4)) == []
+
+
+def test_the_renaming_check_finds_a_renamed_import():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import numpy as np\nfrom course_utils.optim import render as cu_render, transforms\n"
+        "import course_utils.optim as O")])
+    assert renamed_course_imports(nb) == ["course_utils.optim.render as cu_render",
+                                          "course_utils.optim as O"]

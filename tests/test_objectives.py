@@ -95,7 +95,7 @@ def test_rendering_a_sum_raises_both_parts(tiny):
     start = torch.full((1, 3, 16, 16), 0.5)
     r = render(tiny, a + b, size=16, steps=30, transforms=None, progress=False, seed=0)
     assert evaluate(tiny, a + b, r.images)[0] > evaluate(tiny, a + b, start)[0]
-    assert r.activation[0] == pytest.approx(evaluate(tiny, a, r.images)[0]
+    assert r.score[0] == pytest.approx(evaluate(tiny, a, r.images)[0]
                                             + evaluate(tiny, b, r.images)[0], rel=1e-5)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import plotting
+from course_utils.tools import plotting
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from course_utils import plotting
+from course_utils.tools import plotting
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +93,7 @@ def test_poster_labels_rows_columns_and_every_number():
 
 def test_cli_poster_passes_stage_and_layer_labels_and_random_scores(effnet, monkeypatch,
                                                                     tmp_path):
-    from course_utils import cli
+    from course_utils.tools import cli
 
     seen = {}
 
@@ -102,7 +102,7 @@ def test_cli_poster_passes_stage_and_layer_labels_and_random_scores(effnet, monk
         return plt.figure()
 
     monkeypatch.setattr("course_utils.models.load_model", lambda *a, **k: effnet)
-    monkeypatch.setattr("course_utils.plotting.poster", capture)
+    monkeypatch.setattr("course_utils.tools.plotting.poster", capture)
     assert cli.main(["poster", "--layers", "early,_blocks.8", "--channels", "1,2",
                      "--steps", "2", "--size", "32", "--out", str(tmp_path / "p.png"),
                      "--no-progress"]) == 0

@@ -8,7 +8,7 @@ from torch import nn
 
 from course_utils.errors import CourseError
 from course_utils.models import wrap_module
-from course_utils.receptive_field import clip_box, receptive_field
+from course_utils.studies.receptive_field import clip_box, receptive_field
 
 # (kernel, stride, padding, dilation) of each layer of the hand-built net
 LAYERS = {"c1": (3, 1, 1, 1), "c2": (3, 2, 1, 1), "c3": (3, 2, 1, 1), "c4": (3, 1, 2, 2),

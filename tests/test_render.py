@@ -16,7 +16,7 @@ def mid_render(effnet):
 
 def test_activation_rises_far_above_random(effnet, mid_render):
     random_score = evaluate(effnet, "mid:0", torch.rand(4, 3, 64, 64)).max()
-    assert mid_render.activation[0] > random_score + 5
+    assert mid_render.score[0] > random_score + 5
     assert mid_render.history[-1, 0] > mid_render.history[0, 0] + 5
 
 
@@ -38,7 +38,7 @@ def test_batched_channels_each_prefer_their_own_image(effnet):
     scores = np.stack([evaluate(effnet, channel("mid", c), result.images) for c in chans])
     for i in range(len(chans)):
         assert scores[i, i] == scores[i].max(), scores
-    assert np.allclose(scores.diagonal(), result.activation, rtol=1e-4, atol=1e-4)
+    assert np.allclose(scores.diagonal(), result.score, rtol=1e-4, atol=1e-4)
 
 
 def test_speed_ups_change_the_speed_not_the_result(tiny):
@@ -66,4 +66,4 @@ def test_pixel_parameterization_with_a_photo_start(tiny):
     start = torch.rand(1, 3, 16, 16)
     result = render(tiny, neuron("mid", 2), param=PixelImage(16, init=start), steps=10,
                     lr=0.05, transforms=None, progress=False)
-    assert result.activation[0] > evaluate(tiny, neuron("mid", 2), start)[0]
+    assert result.score[0] > evaluate(tiny, neuron("mid", 2), start)[0]

@@ -33,7 +33,7 @@ def test_each_image_shows_its_own_class():
     assert result.images.mean((-2, -1)).argmax(1).tolist() == [2, 0, 1]  # the colours
     grey = torch.full((1, 3, 16, 16), 0.5)
     on_grey = [float(evaluate(model, logit(k), grey)[0]) for k in (2, 0, 1)]
-    assert (result.activation > torch.tensor(on_grey).numpy() + 0.1).all()
+    assert (result.score > torch.tensor(on_grey).numpy() + 0.1).all()
 
 
 def test_one_class_is_exactly_a_logit_render(tiny):

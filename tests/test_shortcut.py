@@ -7,11 +7,11 @@ import torch
 
 from course_utils.errors import CourseError
 from course_utils.optim import logit, render
-from course_utils.shortcut_data import (CLASSES, IMAGE_SIZE, NO_TAG, TAG_OFFSET, TAG_SIZE,
+from course_utils.studies.shortcut_data import (CLASSES, IMAGE_SIZE, NO_TAG, TAG_OFFSET, TAG_SIZE,
                                         make_scans, tag_region, tag_token)
-from course_utils.shortcut_model import (STAGES, ScanNet, accuracy, as_course_model, predict,
+from course_utils.studies.shortcut_model import (STAGES, ScanNet, accuracy, as_course_model, predict,
                                          train, train_scan_model)
-from course_utils.shortcut_probes import (corner_channels, decision_weight_concentration,
+from course_utils.studies.shortcut_probes import (corner_channels, decision_weight_concentration,
                                           energy_map, gradient_concentration,
                                           strongest_positions, tag_concentration)
 

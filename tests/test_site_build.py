@@ -96,7 +96,7 @@ def test_widgets_become_a_note_and_empty_displays_go():
 
 
 def test_remote_images_in_the_text_become_links():
-    from course_utils import links
+    from course_utils.tools import links
 
     badge = links.colab_badge("01_x.ipynb")
     text = build.offline_markdown(f"# T\n\n{badge}\n\n![a chart](https://example.org/c.png)")
@@ -155,7 +155,7 @@ def test_staging_picks_up_every_notebook_including_new_ones(tmp_path, monkeypatc
         assert f"(notebooks/{name})" in index and f"Title of {name}" in index
         assert (staged / "notebooks" / name).is_file()
     assert "(posters.md)" in index and "$" not in index.replace("$ ", "")
-    from course_utils import links
+    from course_utils.tools import links
 
     assert links.colab_url(names[-1]) in index and links.binder_url(names[-1]) in index
     config = yaml.safe_load((staged / "_config.yml").read_text())
@@ -178,7 +178,7 @@ def test_execute_script_strips_an_inherited_backend(monkeypatch):
 
 
 def test_poster_list_is_valid_for_the_command_line():
-    from course_utils.cli import build_parser
+    from course_utils.tools.cli import build_parser
 
     for entry in build.POSTERS:
         args = build_parser().parse_args([entry["command"], *entry["args"], "--out", "x.png"])

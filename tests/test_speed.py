@@ -132,7 +132,7 @@ def test_parallel_gallery_keeps_channel_order(effnet):
     for row, c in enumerate(chans):
         scores = evaluate(effnet, f"mid:{c}", result.images)
         assert scores[row] == scores.max(), (c, scores)
-        assert result.activation[row] == pytest.approx(scores[row], rel=1e-4, abs=1e-4)
+        assert result.score[row] == pytest.approx(scores[row], rel=1e-4, abs=1e-4)
 
 
 def test_zero_skipping_cat_skips_branches_without_gradient():

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import two_afc as ta
-from course_utils.dataset_examples import _iou, top_examples
+from course_utils.studies import two_afc as ta
+from course_utils.studies.dataset_examples import _iou, top_examples
 from course_utils.errors import CourseError
-from course_utils.image_bank import ImageBank
+from course_utils.studies.image_bank import ImageBank
 from course_utils.models import wrap_module
 from test_dataset_examples import SIDE, ColourNet, tinted
 

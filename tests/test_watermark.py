@@ -4,11 +4,11 @@ import sys
 import pytest
 import torch
 
-from course_utils import watermark
+from course_utils.studies import watermark
 from course_utils.errors import CourseError
 from course_utils.images import photo
 from course_utils.models import imagenet_labels, inceptionv1_labels, wrap_module
-from course_utils.watermark import add_watermark, class_index, to_8bit, watermark_effect
+from course_utils.studies.watermark import add_watermark, class_index, to_8bit, watermark_effect
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from typing import Callable, Dict, Iterable, Iterator
 import torch
 
 from ..course_model import frozen
-from ..hooks import INPUT, LOGITS, capture
+from ..hooks import IMAGE, LOGITS, capture
 from .allocator import keep_freed_memory
 from .memory_budget import available_bytes, check_fits, max_batch
 from .render_copy import cached_render_copy
@@ -40,7 +40,7 @@ def _wanted_layers(model, names: Iterable[str]):
     wanted: Dict[str, list] = {}
     needs_output = False
     for name in names:
-        if name == INPUT:
+        if name == IMAGE:
             continue
         if name == LOGITS and model.logits_layer is None:
             needs_output = True

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..errors import CourseError
-from ..hooks import INPUT, LOGITS
+from ..hooks import IMAGE, LOGITS
 
 BYTES_PER_VALUE = 4  # float32 activations
 OVERHEAD = 1.5  # saved activations + gradients + temporaries, relative to leaf outputs
@@ -70,7 +70,7 @@ def layers_computed(model, layer_names: Iterable[str]) -> List[str]:
     """The surveyed layers the forward pass runs through to reach ``layer_names`` (it
     stops after the last of them; reading the logits runs the whole network)."""
     order = list(model.layers)  # in the order their outputs appear
-    names = set(layer_names) - {INPUT}  # the image itself costs no layer
+    names = set(layer_names) - {IMAGE}  # the image itself costs no layer
     if not names:
         return []
     if LOGITS in names:

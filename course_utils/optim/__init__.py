@@ -2,20 +2,19 @@
 
 ``param`` (how the image is represented), ``objectives`` (what to maximize, penalties
 included), ``transforms`` (robustness) and ``render`` (the loop). Beside them:
-``evaluate`` (scores without optimizing), ``gallery`` (many channels at once),
-``param_edits`` (changes to the parameters between steps) and ``guided``
+``evaluate`` (scores without optimizing), ``gallery`` (many channels or classes at
+once), ``param_edits`` (changes to the parameters between steps) and ``guided``
 (guided-backpropagation gradients).
 """
 from . import objectives, param, param_edits, transforms
 from .evaluate import channel_activations, evaluate, input_gradient
-from .gallery import render_channels
+from .gallery import render_channels, render_classes
 from .guided import guided_relu
 from .objectives import (Objective, channel, direction, diversity, l2, layer_energy, logit,
                          neuron, total_variation)
-from .param import image
 from .render import RenderResult, render
 
 __all__ = ["objectives", "param", "param_edits", "transforms", "Objective", "channel",
            "neuron", "layer_energy", "logit", "direction", "diversity", "l2",
-           "total_variation", "image", "RenderResult", "render", "render_channels",
+           "total_variation", "RenderResult", "render", "render_channels", "render_classes",
            "evaluate", "channel_activations", "input_gradient", "guided_relu"]

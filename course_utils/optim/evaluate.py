@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from .. import contract, engine
-from ..hooks import INPUT, LOGITS
+from ..hooks import IMAGE, LOGITS
 from ..images import check_images
 from . import objectives as obj
 from .transforms import resize
@@ -16,7 +16,7 @@ from .transforms import resize
 def validate(model, objective: obj.Objective) -> None:
     """Check the model, layer names and channel indices before any work starts."""
     contract.course_model(model)
-    for name in objective.layers - {LOGITS, INPUT}:
+    for name in objective.layers - {LOGITS, IMAGE}:
         model.resolve(name)
     for name, n in objective.channels:
         model.check_channel(name, n)
@@ -31,7 +31,7 @@ def _scores(model, objective: obj.Objective, images: torch.Tensor, input_size: O
     with engine.network(model, objective.layers, input_size=size, batch=images.shape[0],
                         speed_ups=speed_ups) as run_network:
         acts = run_network(resize(size)(images))
-        acts[INPUT] = images
+        acts[IMAGE] = images
         return objective(acts)
 
 

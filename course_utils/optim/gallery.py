@@ -150,7 +150,7 @@ def merge(results: List[RenderResult], pieces: List[List[int]]) -> RenderResult:
     return RenderResult(
         images=torch.cat([r.images for r in results])[order],
         history=np.concatenate([r.history[:steps] for r in results], axis=1)[:, order],
-        activation=np.concatenate([r.activation for r in results])[order],
+        score=np.concatenate([r.score for r in results])[order],
         snapshots={k: torch.cat([r.snapshots[k] for r in results])[order] for k in sorted(shared)},
         seconds=sum(r.seconds for r in results),
         steps=steps,

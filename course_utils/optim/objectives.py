@@ -17,7 +17,7 @@ import torch
 
 from .. import contract
 from ..errors import CourseError
-from ..hooks import INPUT, LOGITS
+from ..hooks import IMAGE, LOGITS
 
 Acts = Dict[str, torch.Tensor]
 Weight = Union[int, float, torch.Tensor]  # a number, or one weight per image
@@ -193,7 +193,7 @@ def layer_energy(layer: str, batch: Optional[int] = None) -> Objective:
 
     layer: a stage or layer name (or ``'input'``, the image). batch: as for ``channel``.
     """
-    layer, batch = contract.layer_name(layer, pseudo=(INPUT,)), _batch(batch)
+    layer, batch = contract.layer_name(layer, pseudo=(IMAGE,)), _batch(batch)
     return Objective(lambda a: _only(batch, a[layer].pow(2).mean((1, 2, 3))), [layer],
                      f"layer_energy({layer})")
 
@@ -228,7 +228,7 @@ def direction(layer: str, vector: Union[torch.Tensor, Sequence[float]],
     numbers, not all zero, one per channel of the layer (checked when used).
     batch: as for ``channel``.
     """
-    layer, batch = contract.layer_name(layer, pseudo=(INPUT,)), _batch(batch)
+    layer, batch = contract.layer_name(layer, pseudo=(IMAGE,)), _batch(batch)
     v = contract.tensor_of(vector, "vector", "[1.0, 0.0, -1.0] (one weight per channel)")
     if v.dim() != 1 or float(v.norm()) == 0:
         raise CourseError(f"The direction must be a non-zero 1-D vector with one weight per "
@@ -252,7 +252,7 @@ def diversity(layer: str) -> Objective:
 
     layer: a stage or layer name (or ``'input'``). Needs a batch of at least 2 images.
     """
-    layer = contract.layer_name(layer, pseudo=(INPUT,))
+    layer = contract.layer_name(layer, pseudo=(IMAGE,))
 
     def fn(a):
         act = a[layer]
@@ -276,18 +276,18 @@ def l2(center: float = 0.5) -> Objective:
     center: a number from 0 to 1 (0.5 is grey).
     """
     center = contract.real_number(center, "center", 0.0, 1.0, fix="0.5 is grey.")
-    return Objective(lambda a: (a[INPUT] - center).pow(2).mean((1, 2, 3)), [INPUT], "l2")
+    return Objective(lambda a: (a[IMAGE] - center).pow(2).mean((1, 2, 3)), [IMAGE], "l2")
 
 
 def total_variation() -> Objective:
     """Mean absolute difference between neighbouring pixels (down and right), per image."""
     def fn(a):
-        x = a[INPUT]
+        x = a[IMAGE]
         down = (x[..., 1:, :] - x[..., :-1, :]).abs().mean((1, 2, 3))
         right = (x[..., :, 1:] - x[..., :, :-1]).abs().mean((1, 2, 3))
         return down + right
 
-    return Objective(fn, [INPUT], "total_variation")
+    return Objective(fn, [IMAGE], "total_variation")
 
 
 # --- Lucent's shorthand ----------------------------------------------------------------

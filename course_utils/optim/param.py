@@ -14,11 +14,12 @@ from .. import contract, engine
 from ..errors import CourseError
 
 # Square root of the colour covariance of natural images (ImageNet), from its SVD.
-# Multiplying by it turns independent "decorrelated" channels into realistic RGB.
 COLOR_SQRT_COV = torch.tensor([[0.26, 0.09, 0.02],
                                [0.27, 0.00, -0.05],
                                [0.27, -0.09, 0.03]])
-COLOR_SQRT_COV_NORMALIZED = COLOR_SQRT_COV / COLOR_SQRT_COV.norm(dim=0).max()
+# The colour mix: scaled so its largest column has length 1, it turns independent
+# "decorrelated" channels into realistic RGB (output channel d = sum_c COLOR_MIX[d, c] x_c).
+COLOR_MIX = COLOR_SQRT_COV / COLOR_SQRT_COV.norm(dim=0).max()
 
 
 def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
@@ -158,13 +159,13 @@ class DecorrelatedPixelImage(nn.Module):
 
 def decorrelated_to_rgb(x: torch.Tensor) -> torch.Tensor:
     """Map (N, 3, H, W) decorrelated colour channels to RGB (before squashing)."""
-    matrix = COLOR_SQRT_COV_NORMALIZED.to(x)
+    matrix = COLOR_MIX.to(x)
     return torch.einsum("nchw,dc->ndhw", x, matrix)
 
 
 def rgb_to_decorrelated(x: torch.Tensor) -> torch.Tensor:
     """Inverse of :func:`decorrelated_to_rgb`."""
-    matrix = torch.linalg.inv(COLOR_SQRT_COV_NORMALIZED.double()).to(x)
+    matrix = torch.linalg.inv(COLOR_MIX.double()).to(x)
     return torch.einsum("nchw,dc->ndhw", x, matrix)
 
 

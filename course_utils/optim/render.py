@@ -16,7 +16,7 @@ from torch import nn
 
 from .. import contract, engine
 from ..errors import CourseError
-from ..hooks import INPUT, LOGITS
+from ..hooks import IMAGE, LOGITS
 from ..progress import progress_bar
 from . import arguments
 from . import objectives as obj
@@ -34,7 +34,7 @@ class RenderResult:
 
     images: torch.Tensor
     history: np.ndarray  # (steps, batch): the objective's score at each step
-    activation: np.ndarray  # (batch,): score of the final images, no random transforms
+    score: np.ndarray  # (batch,): the objective on the final images, no random transforms
     snapshots: Dict[int, torch.Tensor] = field(default_factory=dict)
     seconds: float = 0.0
     steps: int = 0
@@ -110,7 +110,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
         optimizer = torch.optim.Adam(param.parameters(), lr=lr)
         with torch.no_grad():  # a dry run: the objective's mistakes surface before step 0
             first = param()
-            objective({**run_network(resize(input_size)(first)), INPUT: first})
+            objective({**run_network(resize(input_size)(first)), IMAGE: first})
         try:
             for step in progress_bar(range(steps), disable=not progress, desc=objective.name,
                              leave=False):
@@ -119,7 +119,7 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
                 if step in snapshot_steps:
                     kept[step] = image.detach().float().cpu().clone()
                 acts = run_network(transform(image))
-                acts[INPUT] = image
+                acts[IMAGE] = image
                 score = objective(acts)
                 _check_finite(score, step)
                 (-score.sum()).backward()
@@ -134,9 +134,9 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
     seconds = time.perf_counter() - start
     with torch.no_grad():
         final = param().detach().float().cpu()
-    activation = evaluate(model, objective, final, input_size, speed_ups=speed_ups)
+    score = evaluate(model, objective, final, input_size, speed_ups=speed_ups)
     hist = np.stack(history) if history else np.zeros((0, batch), dtype=np.float32)
-    return RenderResult(final, hist, activation, kept, seconds, len(history), interrupted)
+    return RenderResult(final, hist, score, kept, seconds, len(history), interrupted)
 
 
 def _transform(spec: TransformSpec, input_size: int, seed: Optional[int]) -> Callable:

@@ -45,7 +45,7 @@ PICTURE_HASH = """img => {
 
 CELLS = [
     "from course_utils import load_model\n"
-    "from course_utils.explorer import Explorer\n"
+    "from course_utils.tools.explorer import Explorer\n"
     "from course_utils.progress import progress_bar\n"
     "from course_utils import plotting\n"
     "from course_utils.optim import render, channel\n"

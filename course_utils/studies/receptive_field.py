@@ -34,8 +34,8 @@ from typing import Dict, Tuple
 import numpy as np
 import torch
 
-from .errors import CourseError
-from .hooks import capture
+from ..errors import CourseError
+from ..hooks import capture
 
 Box = Tuple[int, int, int, int]  # (top, left, bottom, right), bottom/right exclusive
 

@@ -4,8 +4,8 @@ from typing import Callable, List, Tuple
 
 import numpy as np
 
-from ..receptive_field import receptive_field
-from .checking import ExerciseMistake, judge, practice_model
+from ..studies.receptive_field import receptive_field
+from .judging import ExerciseMistake, judge, practice_model
 
 Box = Tuple[int, int, int, int]
 

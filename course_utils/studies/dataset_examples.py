@@ -21,11 +21,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import __version__
-from .errors import CourseError
+from .. import __version__
+from ..errors import CourseError
+from ..optim import Objective, evaluate
+from ..progress import progress_bar
 from .image_bank import Box, ImageBank, cache_dir
-from .optim import Objective, evaluate
-from .progress import progress_bar
 from .receptive_field import receptive_field
 
 CACHE_FORMAT = 1

@@ -14,9 +14,10 @@ from typing import List, Optional
 import matplotlib.pyplot as plt
 from matplotlib.backend_bases import FigureCanvasBase
 
-from . import contract, plotting
-from .errors import CourseError
-from .models import load_model
+from .. import contract
+from ..errors import CourseError
+from ..models import load_model
+from . import plotting
 from .poster import render_poster
 
 

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .errors import CourseError, closest
-from .images import check_images
+from ..errors import CourseError, closest
+from ..images import check_images
 
 TARGET = "carton"
 _MARKERS: Dict[int, object] = {}  # one AddWatermark (font loaded once) per image side

@@ -14,7 +14,7 @@ from typing import Dict, Tuple
 
 import torch
 
-from .images import photo
+from ..images import photo
 
 # What a trained ImageNet classifier should name among its top 5 for each sample photo.
 SENSIBLE = {

@@ -46,10 +46,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..errors import CourseError
+from ..optim import channel_activations, render_channels
 from .dataset_examples import BankActivations, Examples, bank_activations, ranked_examples
-from .errors import CourseError
 from .image_bank import ImageBank
-from .optim import channel_activations, render_channels
 
 SPACES = ("early", "pixels")
 # Borowski et al. 2021, as reported: (kind of references, how many) -> (accuracy, ±)

@@ -1,8 +1,8 @@
 """Keep the committed notebooks clean, and make the student versions.
 
-    python -m course_utils.notebook_tools strip notebooks/*.ipynb
-    python -m course_utils.notebook_tools check notebooks/*.ipynb
-    python -m course_utils.notebook_tools student build/student notebooks/*.ipynb
+    python -m course_utils.tools.notebook_tools strip notebooks/*.ipynb
+    python -m course_utils.tools.notebook_tools check notebooks/*.ipynb
+    python -m course_utils.tools.notebook_tools student build/student notebooks/*.ipynb
 
 The notebooks in ``notebooks/`` are the solution versions: every exercise's solution sits
 between ``### BEGIN SOLUTION`` and ``### END SOLUTION``. ``student`` writes copies in

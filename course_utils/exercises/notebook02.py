@@ -5,7 +5,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .checking import ExerciseMistake, judge, same
+from .judging import ExerciseMistake, judge, same
 
 
 # --- reference solutions --------------------------------------------------------------

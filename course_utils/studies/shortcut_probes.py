@@ -16,10 +16,10 @@ from typing import List, NamedTuple, Union
 
 import torch
 
-from .errors import CourseError
-from .hooks import capture
-from .images import check_images
-from .optim import input_gradient, logit
+from ..errors import CourseError
+from ..hooks import capture
+from ..images import check_images
+from ..optim import input_gradient, logit
 from .shortcut_data import IMAGE_SIZE, REGION, tag_region
 from .shortcut_model import ScanNet
 

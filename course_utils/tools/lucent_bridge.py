@@ -9,8 +9,8 @@ from typing import Optional
 import numpy as np
 import torch
 
-from . import contract
-from .hooks import removing_new_hooks
+from .. import contract
+from ..hooks import removing_new_hooks
 
 
 def lucent_transforms(model, standard: bool = True) -> list:

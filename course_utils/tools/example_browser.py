@@ -11,10 +11,10 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from .dataset_examples import BankActivations, bank_activations, bottom_examples, top_examples
-from .errors import CourseError
-from .image_bank import ImageBank
-from .optim import render
+from ..errors import CourseError
+from ..optim import render
+from ..studies.dataset_examples import BankActivations, bank_activations, bottom_examples, top_examples
+from ..studies.image_bank import ImageBank
 from .plotting import as_hwc
 
 

@@ -1,20 +1,57 @@
 """The model-randomization sanity check (Adebayo et al. 2018): does an explanation change
 when the network's learned weights are replaced by random ones?
 
-``saliency`` draws one map per image (the size of the input gradient, plain or guided);
-``randomization_test`` compares the trained network's maps with those of randomized
-copies, against the agreement of two random networks with each other.
+``randomized_copy`` draws a network's weights afresh, all of them or, for the cascade,
+from one layer to the top; ``saliency`` draws one map per image (the size of the input
+gradient, plain or guided); ``randomization_test`` compares the trained network's maps
+with those of randomized copies, against the agreement of two random networks with each
+other.
 """
+import copy
+import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import numpy as np
 import torch
 
+from ..course_model import CourseModel, freeze
+from ..optim.evaluate import input_gradient
+from ..optim.guided import guided_relu
 from .metrics import rank_correlation
-from .models import randomized_copy
-from .optim.evaluate import input_gradient
-from .optim.guided import guided_relu
+
+
+def randomized_copy(model: CourseModel, seed: int = 0, from_layer: Optional[str] = None
+                    ) -> CourseModel:
+    """A copy of ``model`` whose weights are drawn afresh (each layer's default PyTorch
+    initialization; normalization layers reset to identity statistics).
+
+    from_layer: re-draw only this layer (a stage or layer name) and every layer after it,
+    keeping the trained weights before it: Adebayo et al.'s (2018) cascading
+    randomization from the top. Default: every layer.
+
+    "Layer" means the layers of ``model.layers`` (those with feature maps); a final
+    fully connected classifier outside them keeps its trained weights.
+    """
+    order = list(model.layers)  # in the order the forward pass computes them
+    start = order.index(model.resolve(from_layer)) if from_layer is not None else 0
+    chosen = set(order[start:])
+    module = copy.deepcopy(model.module)
+    generator_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        for name, sub in module.named_modules():
+            inside = any(name == c or name.startswith(c + ".") for c in chosen)
+            if inside and hasattr(sub, "reset_parameters"):
+                sub.reset_parameters()
+            if inside and hasattr(sub, "reset_running_stats"):
+                sub.reset_running_stats()
+    finally:
+        torch.random.set_rng_state(generator_state)
+    which = f"from {order[start]} on" if from_layer is not None else "all layers"
+    copy_model = dataclasses.replace(model, module=freeze(module),
+                                     name=f"{model.name} (random weights, {which}, seed {seed})")
+    return copy_model
 
 
 def saliency(model, objective, images: torch.Tensor, guided: bool = False,

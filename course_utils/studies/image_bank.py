@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .config import fast_mode
-from .errors import CourseError
-from .images import bundled_photos, load_rgb
+from ..config import fast_mode
+from ..errors import CourseError
+from ..images import bundled_photos, load_rgb
 
 Box = Tuple[int, int, int, int]  # (top, left, bottom, right), bottom/right exclusive
 CACHE_ENV = "COURSE_CACHE"

@@ -6,7 +6,7 @@ from typing import Callable
 
 import torch
 
-from .checking import ExerciseMistake, judge
+from .judging import ExerciseMistake, judge
 
 
 # --- reference solution ----------------------------------------------------------------

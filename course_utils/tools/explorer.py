@@ -13,10 +13,10 @@ import matplotlib.pyplot as plt
 from matplotlib.image import imsave
 from torch import nn
 
-from . import contract
-from .errors import CourseError
+from .. import contract
+from ..errors import CourseError
+from ..optim import render
 from .plotting import as_hwc
-from .optim import render
 
 # Words in the type names of modules that only pad, rescale, gate or pool the data:
 # never worth visualizing on their own (matched without regard to case).
@@ -110,7 +110,7 @@ class Explorer:
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(f"{self.model.resolve(layer)}, channel {channel}", fontsize=10)
-            ax.set_xlabel(f"activation {float(result.activation[0]):.2f}\n"
+            ax.set_xlabel(f"activation {float(result.score[0]):.2f}\n"
                           f"{self.steps} steps, {self.size} px", fontsize=9)
             plt.show()
         return result
@@ -128,7 +128,7 @@ class Explorer:
         """The text under the picture: its settings and the activation it reached."""
         if self.last is None:
             return "No picture yet: pick a layer and a channel, then press Render."
-        return (f"{self.describe(*self.shown)}. Activation {float(self.last.activation[0]):.2f}"
+        return (f"{self.describe(*self.shown)}. Activation {float(self.last.score[0]):.2f}"
                 f" after {self.seconds:.1f} s.")
 
     # --- the widget -----------------------------------------------------------------

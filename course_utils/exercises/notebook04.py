@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from ..optim import objectives as obj
 from ..optim.render import render
-from .checking import ExerciseMistake, judge, practice_model, same
+from .judging import ExerciseMistake, judge, practice_model, same
 
 
 # --- reference solutions --------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Callable, Dict, Sequence
 import numpy as np
 import torch
 
-from .checking import ExerciseMistake, judge, practice_model
+from .judging import ExerciseMistake, judge, practice_model
 
 
 # --- reference solution ----------------------------------------------------------------

@@ -9,10 +9,10 @@ stands among a model's predictions. None of them runs a network.
 import torch
 import torch.nn.functional as F
 
-from . import contract
-from .errors import CourseError
-from .hooks import INPUT
-from .optim import objectives
+from .. import contract
+from ..errors import CourseError
+from ..hooks import IMAGE
+from ..optim import objectives
 
 
 def radial_frequencies(h: int, w: int) -> torch.Tensor:
@@ -154,7 +154,7 @@ def total_variation(images: torch.Tensor) -> torch.Tensor:
     if min(images.shape[-2:]) < 2:
         raise CourseError(f"total_variation compares neighbouring pixels: images need at "
                           f"least 2 x 2 pixels, got {tuple(images.shape[-2:])}.")
-    return objectives.total_variation()({INPUT: images})
+    return objectives.total_variation()({IMAGE: images})
 
 
 def rank_correlation(a, b) -> float:

@@ -4,10 +4,10 @@ from typing import List, Sequence
 
 import torch
 
-from . import contract
-from .errors import CourseError
-from .optim import evaluate, render_channels
-from .optim.objectives import channel
+from .. import contract
+from ..errors import CourseError
+from ..optim import evaluate, render_channels
+from ..optim.objectives import channel
 
 
 @dataclass
@@ -63,7 +63,7 @@ def render_poster(model, layers: Sequence[str], channels: Sequence[int], steps: 
             rand = evaluate(model, objective, noise[i:i + 1])[0]
             cells.append(PosterCell(real, name if name in model.stages else "", c,
                                     result.images[i], float(start),
-                                    float(result.activation[i]), float(rand)))
+                                    float(result.score[i]), float(rand)))
     return cells
 
 

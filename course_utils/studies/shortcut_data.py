@@ -22,7 +22,7 @@ from typing import NamedTuple, Optional, Tuple
 import torch
 import torch.nn.functional as F
 
-from .errors import CourseError
+from ..errors import CourseError
 
 CLASSES = ("horizontal stripes", "vertical stripes")
 TAGS = ("light", "dark")

@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import fast_mode
-from .errors import CourseError
-from .models import wrap_module
-from .progress import progress_bar
+from ..config import fast_mode
+from ..errors import CourseError
+from ..models import wrap_module
+from ..progress import progress_bar
 from .shortcut_data import CLASSES, IMAGE_SIZE, Scans, make_scans
 
 STAGES = {"early": "relu1", "mid": "relu2", "late": "relu3"}

@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from . import contract
-from .errors import CourseError
+from .. import contract
+from ..errors import CourseError
 
 
 def as_hwc(image) -> np.ndarray:

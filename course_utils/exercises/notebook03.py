@@ -6,13 +6,13 @@ from typing import Callable
 
 import torch
 
-from ..hooks import INPUT
+from ..hooks import IMAGE
 from ..optim import objectives as obj
 from ..optim import param as P
-from ..optim.guided import guided_relu
 from ..optim.evaluate import input_gradient
+from ..optim.guided import guided_relu
 from ..optim.render import render
-from .checking import ExerciseMistake, judge, practice_model, same
+from .judging import ExerciseMistake, judge, practice_model, same
 
 
 # --- reference solutions --------------------------------------------------------------
@@ -34,7 +34,7 @@ def spectrum_to_image(coefficients: torch.Tensor, size: int) -> torch.Tensor:
 
 def decorrelated_to_rgb(x: torch.Tensor) -> torch.Tensor:
     """Mix (N, 3, H, W) decorrelated colour channels into RGB with ``COLOR_MIX``."""
-    return torch.einsum("dc,nchw->ndhw", P.COLOR_SQRT_COV_NORMALIZED.to(x), x)
+    return torch.einsum("dc,nchw->ndhw", P.COLOR_MIX.to(x), x)
 
 
 def shift_crop(images: torch.Tensor, dx: int, dy: int, max_shift: int) -> torch.Tensor:
@@ -99,8 +99,8 @@ def check_total_variation(total_variation_fn: Callable) -> Callable:
                  mistakes=_total_variation_mistakes(x), hint=TV_HINT)
         _needs_gradient(fn, _images(3, 2, 3, 8, 8), "total_variation")
         model = practice_model()
-        mine = obj.Objective(lambda a: fn(a[INPUT]), [INPUT], "your total_variation")
-        theirs = obj.Objective(lambda a: total_variation(a[INPUT]), [INPUT], "total_variation")
+        mine = obj.Objective(lambda a: fn(a[IMAGE]), [IMAGE], "your total_variation")
+        theirs = obj.Objective(lambda a: total_variation(a[IMAGE]), [IMAGE], "total_variation")
         ours = _short_render(model, obj.channel("mid", 0) - 0.5 * theirs)
         yours = _short_render(model, obj.channel("mid", 0) - 0.5 * mine)
         same(torch.as_tensor(yours.history), torch.as_tensor(ours.history),
@@ -163,7 +163,7 @@ def check_decorrelated_to_rgb(decorrelated_to_rgb_fn: Callable) -> Callable:
         for seed, shape in enumerate([(1, 3, 4, 4), (2, 3, 5, 7)]):
             x = torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
             got = fn(x)
-            wrong_way = torch.einsum("cd,nchw->ndhw", P.COLOR_SQRT_COV_NORMALIZED, x)
+            wrong_way = torch.einsum("cd,nchw->ndhw", P.COLOR_MIX, x)
             if isinstance(got, torch.Tensor) and got.shape == x.shape and \
                     torch.allclose(got, wrong_way, atol=1e-5):
                 raise ExerciseMistake("the colour matrix is transposed: output channel d is "
