@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from course_utils.tools.lucent_bridge import lucent_render  # noqa: E402
 from course_utils.models import load_model  # noqa: E402
-from course_utils.engine import keep_freed_memory  # noqa: E402
+from course_utils.engine import keep_freed_memory, without_speed_ups  # noqa: E402
 from course_utils.optim import evaluate, render, render_channels  # noqa: E402
 
 INPUT = 224
@@ -48,13 +48,14 @@ def timed(fn):
 
 
 def score(model, layer, channel, image):
-    return float(evaluate(model, f"{layer}:{channel}", image, input_size=INPUT, speed_ups=False)[0])
+    with without_speed_ups():  # measured on the unmodified model, as for Lucent's images
+        return float(evaluate(model, f"{layer}:{channel}", image, input_size=INPUT)[0])
 
 
 def warm_up(model, lucent_model, layer, channel, size):
     """One short render each, untimed: builds caches (render copy, kernels) first."""
     lucent_render(lucent_model, layer, channel, size=size, steps=2)
-    render(model, f"{layer}:{channel}", size=size, steps=2, input_size=INPUT, progress=False)
+    render(model, f"{layer}:{channel}", size=size, steps=2, input_size=INPUT)
 
 
 def single_case(name, model, layer, channel, size, steps, repeats, log):
@@ -67,7 +68,7 @@ def single_case(name, model, layer, channel, size, steps, repeats, log):
                                                     steps=steps, seed=r))
         lucent_t.append(t / steps)
         result, t = timed(lambda: render(model, f"{layer}:{channel}", size=size, steps=steps,
-                                         seed=r, input_size=INPUT, progress=False))
+                                         seed=r, input_size=INPUT))
         ours_img = result.images
         ours_t.append(t / steps)
     row = {"case": name, "layer": model.resolve(layer), "channel": channel, "steps": steps,
@@ -88,7 +89,7 @@ def gallery_case(model, layer, channels, size, steps, log):
         lucent_render(lucent_model, layer, c, size=size, steps=steps) for c in channels])
     ways = {
         "batched": lambda: render_channels(model, layer, channels, size=size, steps=steps,
-                                           input_size=INPUT, progress=False),
+                                           input_size=INPUT),
         "2 processes": lambda: render_channels(model, layer, channels, workers=2, size=size,
                                                steps=steps, input_size=INPUT),
     }

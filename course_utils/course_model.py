@@ -6,7 +6,6 @@ the mid stage?", "how many channels has it?", "what does it predict?").
 ``wrap_module`` describes any image network this way; ``course_utils.models`` loads
 the course's networks.
 """
-import operator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional, Sequence
@@ -16,15 +15,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import contract
-from .errors import CourseError, unknown_layer_error
+from .errors import CourseError, closest, unknown_layer_error
 from .hooks import capture, layer_outputs
-from .images import check_images
 
-# Layer types a learner never visualizes on their own: they only pad, squash or pool.
-PLUMBING = (nn.ZeroPad2d, nn.ConstantPad2d, nn.ReLU, nn.ReLU6, nn.Identity, nn.Dropout,
-            nn.BatchNorm2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
-LUCENT_PLUMBING = ("ReluLayer", "RedirectedReluLayer", "MaxPool2dLayer", "LocalResponseNormLayer",
-                   "SoftMaxLayer", "AddLayer")
+# Words in the type names of modules that only pad, rescale, gate, pool or add up the
+# data (matched without regard to case): never worth visualizing on their own. Lucent's
+# InceptionV1 layers (ReluLayer, MaxPool2dLayer, LocalResponseNormLayer, AddLayer, ...)
+# are caught by the same words.
+PLUMBING = ("pad", "norm", "dropout", "identity", "relu", "silu", "swish", "sigmoid", "gelu",
+            "tanh", "pool", "flatten", "upsample", "softmax", "addlayer")
 
 
 @dataclass
@@ -78,7 +77,7 @@ class CourseModel:
 
         images: a float tensor (N, 3, H, W), N >= 1, values in [0, 1], any side.
         """
-        check_images(images)
+        images = contract.image_batch(images)
         size = self.input_size_for(images.shape[-1], reads_logits=True)
         x = self.network_input(images, size)
         if self.logits_layer is None:
@@ -93,12 +92,7 @@ class CourseModel:
         layer: a string: a key of ``model.stages`` or of ``model.layers`` (Lucent's
         spelling with underscores, ``_blocks_8``, works too).
         """
-        if not isinstance(layer, str):
-            raise CourseError(f"A layer is named by a string such as 'mid' or "
-                              f"{next(iter(self.layers), 'conv1')!r}, got {contract.shown(layer)} "
-                              f"({type(layer).__name__}).")
-        if layer in ("logits", "labels", "input"):  # pseudo-layers: say what to write
-            contract.layer_name(layer)
+        layer = contract.layer_name(layer)  # pseudo-layers get what to write instead
         if layer in self.stages:
             return self.stages[layer]
         if layer in self.layers:
@@ -118,15 +112,28 @@ class CourseModel:
         number from 0 to ``channels(layer) - 1`` (numpy and 0-d tensor integers are fine)."""
         name = self.resolve(layer)
         count = self.layers[name]
-        try:  # numpy and 0-d torch integers are fine; floats and strings are not
-            index = operator.index(channel)
-        except TypeError:
-            raise CourseError(f"Channel must be a whole number, got {contract.shown(channel)} "
-                              f"({type(channel).__name__}); layer {name!r} has {count} "
-                              f"channels (valid: 0 to {count - 1}).") from None
-        if isinstance(channel, bool) or not 0 <= index < count:
-            raise CourseError(f"Channel {contract.shown(channel)} is out of range for layer {name!r}, "
-                              f"which has {count} channels (valid: 0 to {count - 1}).")
+        contract.whole_number(channel, "channel", 0, count - 1,
+                              fix=f"Layer {name!r} has {count} channels (valid: 0 to {count - 1}).")
+
+    def class_index(self, cls) -> int:
+        """The output index of a class: an index, or a name from ``model.labels`` (any case;
+        the same class has other indices in other networks, so names travel better)."""
+        count = len(self.labels)
+        if not isinstance(cls, str):
+            return contract.whole_number(cls, "a class index", 0, count - 1,
+                                         fix=f"{self.name} has {count} classes; a name from "
+                                             "model.labels works too.")
+        if not self.labels_known:
+            raise CourseError(f"{self.name}'s class names are placeholders ('class 17'), so "
+                              "a class cannot be found by name: give its index.")
+        wanted = contract.text(cls, "class", "'goldfish'").strip().lower()
+        for i, label in enumerate(self.labels):
+            if label.strip().lower() == wanted:
+                return i
+        hint = closest(cls, self.labels, n=3)
+        raise CourseError(f"{cls!r} is not a class of {self.name}"
+                          + (f" (did you mean {', '.join(map(repr, hint))}?)." if hint else ".")
+                          + " Class names are listed in model.labels.")
 
     def lucent_name(self, layer: str) -> str:
         """The name Lucent uses for ``layer`` (dots become underscores)."""
@@ -142,7 +149,6 @@ class CourseModel:
         classes = len(self.labels)
         k = contract.whole_number(k, "k", 1, classes,
                                   fix=f"The model has {classes} classes; k=5 gives the top 5.")
-        check_images(images)
         top = self(images).softmax(-1).topk(k, dim=-1)
         return [[(self.labels[i], float(p)) for p, i in zip(ps, ids)]
                 for ps, ids in zip(top.values.tolist(), top.indices.tolist())]
@@ -182,16 +188,22 @@ def frozen(module: nn.Module) -> Iterator[nn.Module]:
 
 # --- describing any network ----------------------------------------------------------
 
-def _is_plumbing(module: nn.Module) -> bool:
-    return isinstance(module, PLUMBING) or type(module).__name__ in LUCENT_PLUMBING
+def is_plumbing(module: nn.Module) -> bool:
+    """True for padding, normalization, activation, pooling and similar modules;
+    convolutions (even ``Conv2dStaticSamePadding``) and linear layers never are."""
+    if isinstance(module, (nn.modules.conv._ConvNd, nn.Linear)):
+        return False
+    name = type(module).__name__.lower()
+    return any(word in name for word in PLUMBING)
 
 
 def default_main_layers(module: nn.Module, layers: Dict[str, int]) -> List[str]:
-    """Layers a learner would pick: at most two levels deep (``_blocks.8``, ``conv2``),
-    with 3 or more channels, never padding, activation, pooling or normalization."""
+    """The layers a learner would pick, in network order: at most two levels deep
+    (``_blocks.8``, ``conv2``), with 3 or more channels, never plumbing (padding,
+    normalization, activation, pooling)."""
     modules = dict(module.named_modules())
     return [name for name, count in layers.items()
-            if count >= 3 and name.count(".") <= 1 and not _is_plumbing(modules[name])]
+            if count >= 3 and name.count(".") <= 1 and not is_plumbing(modules[name])]
 
 
 def wrap_module(module: nn.Module, name: str = "custom", preprocess=None,
@@ -218,14 +230,13 @@ def wrap_module(module: nn.Module, name: str = "custom", preprocess=None,
     preprocess = (contract.callable_value(preprocess, "preprocess", "lambda x: (x - 0.5) / 0.5")
                   if preprocess is not None else (lambda x: x))
     input_size = contract.side(input_size, "input_size")
-    stages = _stages(stages)
+    stages = {} if stages is None else contract.text_mapping(stages, "stages",
+                                                             "{'mid': 'layer3'}")
     main = (None if main_layers is None else
             [contract.layer_name(n, "each of main_layers")
              for n in contract.non_empty_list(main_layers, "main_layers", "['conv1']")])
     if labels is not None:
-        labels = contract.non_empty_list(labels, "labels", "['cat', 'dog']")
-        if not all(isinstance(label, str) for label in labels):
-            raise CourseError(f"labels must be strings (class names), got {contract.shown(labels[:3])}")
+        labels = contract.texts(labels, "labels", "['cat', 'dog']")
     device = next(module.parameters()).device
     with frozen(module):  # flags come back as they were if anything below is refused
         outputs, logits = _survey(module, preprocess, input_size, device)
@@ -245,17 +256,6 @@ def wrap_module(module: nn.Module, name: str = "custom", preprocess=None,
     return CourseModel(name=name, module=module, preprocess=preprocess, input_size=input_size,
                        labels=list(labels), stages=stages, layers=layers, spatial=spatial,
                        main_layers=main)
-
-
-def _stages(stages) -> Dict[str, str]:
-    """``stages`` as a dict of stage name -> layer name (both strings)."""
-    if stages is None:
-        return {}
-    if not isinstance(stages, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                               for k, v in stages.items()):
-        raise CourseError(f"stages must be a dict of stage name -> layer name such as "
-                          f"{{'mid': 'layer3'}}, got {contract.shown(stages)}.")
-    return dict(stages)
 
 
 def _survey(module: nn.Module, preprocess, input_size: int, device):

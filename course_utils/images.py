@@ -10,7 +10,6 @@ import torch.nn.functional as F
 from PIL import Image
 
 from . import contract
-from .errors import CourseError, closest
 
 PHOTOS = ("chelsea", "coffee", "astronaut", "rocket", "grace_hopper")  # obvious subjects
 
@@ -67,13 +66,9 @@ def photo(name: str, size: int = 224) -> torch.Tensor:
     ``bundled_photos()``. size: the side in pixels, a whole number from 8 to 4096.
     """
     available = bundled_photos()
-    if not isinstance(name, str) or name not in available:
-        hint = closest(name, list(available)) if isinstance(name, str) and name.strip() else []
-        raise CourseError(f"Unknown photo {name!r}"
-                          + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                          + f". Available: {', '.join(PHOTOS)}; and also "
-                          f"{', '.join(n for n in available if n not in PHOTOS)}.")
-    size = contract.whole_number(size, "size", minimum=8, maximum=4096)
+    contract.one_of(name, "The photo", available,
+                    fix=f"The five with an obvious subject: {', '.join(PHOTOS)}.")
+    size = contract.side(size)
     x = torch.from_numpy(load_rgb(available[name])).float().div(255).permute(2, 0, 1)
     h, w = x.shape[1:]
     side = min(h, w)
@@ -91,34 +86,8 @@ def photos(names: List[str] = PHOTOS, size: int = 224) -> Dict[str, torch.Tensor
     size: as for ``photo``.
     """
     names = contract.non_empty_list(names, "names", "['coffee', 'chelsea']")
-    size = contract.whole_number(size, "size", minimum=8, maximum=4096)
+    size = contract.side(size)
     return {n: photo(n, size) for n in names}
-
-
-def check_images(images: torch.Tensor) -> None:
-    """Raise a clear ``CourseError`` unless ``images`` is a float tensor (N, 3, H, W) with
-    N, H, W >= 1, finite values in [0, 1]."""
-    if not isinstance(images, torch.Tensor):
-        hint = (" Convert with torch.from_numpy(array).permute(0, 3, 1, 2) for (N, H, W, 3) "
-                "arrays." if isinstance(images, np.ndarray) else "")
-        raise CourseError(f"Expected a torch.Tensor of images, got {type(images).__name__}."
-                          + hint)
-    if images.dim() != 4 or images.shape[1] != 3:
-        raise CourseError(f"Expected images of shape (N, 3, H, W), got {tuple(images.shape)}."
-                          " Add a batch dimension with images[None] or move channels "
-                          "first with .permute(0, 3, 1, 2).")
-    if images.numel() == 0:
-        raise CourseError(f"The images are empty: shape {tuple(images.shape)}. A batch "
-                          "needs at least one image of at least 1 x 1 pixels.")
-    if not images.is_floating_point():
-        raise CourseError(f"Expected float images in [0, 1], got dtype {images.dtype}. "
-                          "Convert with images.float() / 255.")
-    if not torch.isfinite(images).all():
-        raise CourseError("The images contain NaN or infinite values.")
-    lo, hi = float(images.min()), float(images.max())
-    if lo < -1e-3 or hi > 1 + 1e-3:
-        raise CourseError(f"Expected pixel values in [0, 1], got range [{lo:.3g}, {hi:.3g}]. "
-                          "Pass raw RGB in [0, 1]: the model applies its own normalization.")
 
 
 def to_numpy(images: torch.Tensor) -> np.ndarray:

@@ -21,7 +21,7 @@ from torch import nn
 from . import contract
 from .config import MODEL_ENV, default_device
 from .course_model import CourseModel, freeze, frozen, wrap_module
-from .errors import CourseError, closest
+from .errors import CourseError
 
 MODEL_NAMES = ("efficientnet_lite0", "efficientnet_lite2", "inceptionv1", "auto")
 INCEPTION_URL = ("https://github.com/ProGamerGov/pytorch-old-tensorflow-models/"
@@ -166,10 +166,7 @@ def _can_reach(host: str = "github.com", port: int = 443, timeout: float = 3.0) 
 def _choose_auto():
     env = os.environ.get(MODEL_ENV, "").strip().lower()
     if env and env != "auto":
-        if env not in MODEL_NAMES:
-            raise CourseError(f"{MODEL_ENV}={env!r} is not a model. Valid names: "
-                              f"{', '.join(MODEL_NAMES)}.")
-        return env, f"{MODEL_ENV}={env}"
+        return contract.one_of(env, MODEL_ENV, MODEL_NAMES), f"{MODEL_ENV}={env}"
     if inception_weights_cached():
         return "inceptionv1", f"its weights are cached at {inception_weights_path()}"
     if _can_reach():
@@ -185,45 +182,13 @@ def available_models(check_internet: bool = True) -> List[str]:
 
     check_internet: False skips the few-second connection probe (offline machines, CI).
     """
-    if not isinstance(check_internet, bool):
-        raise CourseError(f"check_internet must be True or False, got {check_internet!r}. "
-                          "Use False to skip the connection probe on an offline machine.")
+    check_internet = contract.boolean(check_internet, "check_internet")
     names = [name for name, spec in EFFICIENTNETS.items()
              if importlib.util.find_spec(spec["package"]) is not None]
     if importlib.util.find_spec("lucent") is not None and (
             inception_weights_cached() or (check_internet and _can_reach())):
         names.append("inceptionv1")
     return names
-
-
-def _device(device) -> torch.device:
-    """``device`` as a torch.device that exists on this machine (default: GPU if any)."""
-    if device is None:
-        return default_device()
-    if isinstance(device, str) and device.strip().lower() == "gpu":
-        raise CourseError("device='gpu' is spelt device='cuda' in PyTorch (or leave it out: "
-                          "the GPU is used when there is one).")
-    if isinstance(device, bool) or not isinstance(device, (str, int, torch.device)):
-        raise CourseError(f"device={contract.shown(device)} is not a device: use 'cpu', 'cuda' or leave it "
-                          "out (the GPU when there is one).")
-    try:
-        device = torch.device(device.strip().lower() if isinstance(device, str) else device)
-    except (RuntimeError, TypeError, ValueError, OverflowError):
-        raise CourseError(f"device={contract.shown(device)} is not a device: use 'cpu', 'cuda' or "
-                          "leave it out (the GPU when there is one).") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise CourseError(f"device={str(device)!r} was asked for, but this machine has no "
-                          "usable GPU, only its CPU (torch.cuda.is_available() is False). Use "
-                          "device='cpu' or leave it out; in Colab, pick Runtime → Change "
-                          "runtime type → GPU.")
-    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
-        count = torch.cuda.device_count()
-        raise CourseError(f"device={str(device)!r} was asked for, but this machine has {count} "
-                          f"GPU{'s' * (count != 1)} (cuda:0 to cuda:{count - 1}). Use "
-                          "device='cuda' for the first one.")
-    if device.type not in ("cpu", "cuda"):
-        raise CourseError(f"device={str(device)!r} is not supported here: use 'cpu' or 'cuda'.")
-    return device
 
 
 def load_model(name: Optional[str] = None, device: Union[str, torch.device, None] = None,
@@ -237,16 +202,11 @@ def load_model(name: Optional[str] = None, device: Union[str, torch.device, None
         that is not there is refused with what there is.
     verbose: True or False (print which model "auto" chose and why).
     """
-    if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise CourseError(f"The model name must be a string, one of {', '.join(MODEL_NAMES)}; "
-                          f"got {contract.shown(name)}. Leave it out for 'auto'.")
+    name = contract.optional_text(name, "The model name", "'efficientnet_lite0'") or "auto"
+    name = contract.one_of(name.strip().lower(), "The model name", MODEL_NAMES,
+                           fix="Leave it out for 'auto'.")
     verbose = contract.boolean(verbose, "verbose")
-    device = _device(device)
-    name = (name or "auto").strip().lower()
-    if name not in MODEL_NAMES:
-        hint = closest(name, MODEL_NAMES)
-        raise CourseError(f"Unknown model {name!r}. Valid names: {', '.join(MODEL_NAMES)}"
-                          + (f" (did you mean {hint[0]!r}?)" if hint else "."))
+    device = default_device() if device is None else contract.device(device)
     if name == "auto":
         name, why = _choose_auto()
         if verbose:

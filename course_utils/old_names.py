@@ -30,6 +30,8 @@ RENAMED = {  # module -> {old name: new name, or "module:name" when it moved els
     "course_utils.models": {"randomized_copy": "course_utils.studies.randomization:randomized_copy"},
     "course_utils.optim.param": {"COLOR_SQRT_COV_NORMALIZED": "COLOR_MIX"},
     "course_utils.optim.render": {"RenderResult.activation": "score"},
+    "course_utils.studies.watermark": {
+        "class_index": "course_utils.course_model:CourseModel.class_index"},
 }
 
 
@@ -42,7 +44,10 @@ def _warn(old: str, new: str) -> None:
 
 def _target(module, new: str):
     where, _, name = new.rpartition(":")
-    return getattr(importlib.import_module(where) if where else module, name)
+    found = importlib.import_module(where) if where else module
+    for part in name.split("."):
+        found = getattr(found, part)
+    return found
 
 
 def _add_old_names(module) -> None:

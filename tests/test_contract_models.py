@@ -13,7 +13,8 @@ from contract_fuzz import (fuzz, good_images, holds, images_or_odd, mentions, od
 from course_utils import models
 from course_utils.errors import CourseError
 from course_utils.hooks import capture, count_hooks
-from course_utils.images import PHOTOS, check_images, photo, photos
+from course_utils.contract import image_batch as check_images
+from course_utils.images import PHOTOS, photo, photos
 
 # --- load_model ---------------------------------------------------------------------------
 

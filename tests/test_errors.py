@@ -7,6 +7,7 @@ from course_utils.errors import CourseError
 from course_utils.hooks import capture
 from course_utils.models import load_model
 from course_utils.optim import Objective, channel, evaluate, logit, neuron, render
+from course_utils.optim.param import PixelImage
 from model_watch import gradient_forwards
 
 QUICK = dict(size=16, steps=2, progress=False)
@@ -109,7 +110,7 @@ def test_objective_string_without_channel_explains_the_format(tiny):
     (dict(steps=0), "steps must be a whole number from 1"),
     (dict(size=4), "size must be a whole number from 8"),
     (dict(lr=float("inf")), "greater than 0, got inf"),
-    (dict(snapshots=(0, 2)), "the last one is 1"),
+    (dict(param=PixelImage(8), size=16), "size=16, but param makes 8"),
     (dict(transforms="fancy"), "'standard'"),
 ])
 def test_bad_render_settings(tiny, kwargs, words):

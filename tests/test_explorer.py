@@ -8,7 +8,8 @@ import torch
 
 from course_utils.tools import explorer as explorer_module
 from course_utils.errors import CourseError
-from course_utils.tools.explorer import Explorer, is_plumbing, learner_layers
+from course_utils.course_model import default_main_layers, is_plumbing
+from course_utils.tools.explorer import Explorer
 from course_utils.tools.plotting import as_hwc
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -30,7 +31,7 @@ def test_choices_start_with_the_stages_and_their_concrete_layers(explorer, effne
 def test_layer_list_is_short_and_holds_no_plumbing(explorer, effnet):
     offered = [value for _, value in explorer.choices()][len(effnet.stages):]
     modules = dict(effnet.module.named_modules())
-    assert offered == learner_layers(effnet)
+    assert offered == effnet.main_layers
     assert len(offered) == len(set(offered))
     assert not [n for n in offered if is_plumbing(modules[n]) or "padding" in n]
     # the stages' layers are offered by name too, in network order
@@ -48,7 +49,7 @@ def _padding_modules(model):
 def test_padding_modules_exist_in_the_network_but_are_not_offered(effnet):
     padding = _padding_modules(effnet)
     assert padding, "EfficientNet pads with modules of its own; the filter must meet them"
-    assert not set(padding) & set(learner_layers(effnet))
+    assert not set(padding) & set(default_main_layers(effnet.module, effnet.layers))
 
 
 def test_no_top_level_convolution_is_filtered_out(effnet):
@@ -56,7 +57,7 @@ def test_no_top_level_convolution_is_filtered_out(effnet):
 
     modules = dict(effnet.module.named_modules())
     convs = [n for n in effnet.layers if "." not in n and isinstance(modules[n], nn.Conv2d)]
-    assert convs and set(convs) <= set(learner_layers(effnet))
+    assert convs and set(convs) <= set(default_main_layers(effnet.module, effnet.layers))
 
 
 def test_every_listed_layer_renders(explorer, effnet):
@@ -73,7 +74,7 @@ def test_run_refuses_a_layer_the_list_does_not_offer(explorer, effnet):
     padding = _padding_modules(effnet)[0]
     with pytest.raises(CourseError, match="not one the explorer offers"):
         explorer.run(padding, 0, show=False)
-    with pytest.raises(CourseError, match="out of range"):
+    with pytest.raises(CourseError, match="whole number from 0 to 111"):
         explorer.run("mid", 10_000, show=False)
 
 

@@ -30,7 +30,7 @@ SAVED_NOTEBOOK = textwrap.dedent("""
         from course_utils.shortcut_model import train_scan_model
         from course_utils.shortcut_probes import corner_channels
         from course_utils.two_afc import two_afc
-        from course_utils.watermark import add_watermark
+        from course_utils.watermark import add_watermark, class_index
         from course_utils.optim import render
         model = load_model("efficientnet_lite0", verbose=False)
         result = render(model, "mid:0", size=16, steps=1, progress=False)
@@ -38,7 +38,8 @@ SAVED_NOTEBOOK = textwrap.dedent("""
     import course_utils.tools.expect, course_utils.config, course_utils.studies.randomization
     same = [expect is course_utils.tools.expect.expect, steps is course_utils.config.full_or_fast,
             randomized_copy is course_utils.studies.randomization.randomized_copy,
-            IMAGE == "input", (score == result.score).all().item(), STEPS_OK]
+            IMAGE == "input", (score == result.score).all().item(), STEPS_OK,
+            class_index(model, "carton") == model.class_index("carton")]
     print(json.dumps({"same": same, "warnings": [
         [w.category.__name__, str(w.message), w.filename] for w in caught]}))
 """).replace("STEPS_OK", "steps(2, 1) in (1, 2)")
@@ -55,7 +56,8 @@ def test_a_saved_notebook_runs_and_is_told_every_new_spelling():
                 "course_utils.studies.randomization.randomized_copy",
                 "course_utils.studies.metrics", "course_utils.optim.param.COLOR_MIX",
                 "course_utils.studies.randomization", "course_utils.tools.explorer",
-                "RenderResult.score", "course_utils.studies.watermark"]:
+                "RenderResult.score", "course_utils.studies.watermark",
+                "course_utils.course_model.CourseModel.class_index"]:
         assert any(f"is now {new};" in m for m in warned), (new, warned)
     # each warning points at the learner's own line, not at the import machinery
     assert {filename for category, _, filename in report["warnings"]

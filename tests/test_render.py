@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from course_utils.engine import without_speed_ups
 from course_utils.hooks import count_hooks
 from course_utils.optim import channel, evaluate, neuron, render, render_channels
 from course_utils.optim.param import PixelImage
@@ -10,8 +11,7 @@ from course_utils.optim.param import PixelImage
 
 @pytest.fixture(scope="module")
 def mid_render(effnet):
-    return render(effnet, channel("mid", 0), size=64, steps=24, snapshots=(0, 12),
-                  progress=False)
+    return render(effnet, channel("mid", 0), size=64, steps=24)
 
 
 def test_activation_rises_far_above_random(effnet, mid_render):
@@ -20,12 +20,10 @@ def test_activation_rises_far_above_random(effnet, mid_render):
     assert mid_render.history[-1, 0] > mid_render.history[0, 0] + 5
 
 
-def test_result_shapes_snapshots_and_history(mid_render):
+def test_result_shapes_and_history(mid_render):
     assert mid_render.images.shape == (1, 3, 64, 64)
     assert 0 <= float(mid_render.images.min()) and float(mid_render.images.max()) <= 1
-    assert sorted(mid_render.snapshots) == [0, 12]
     assert mid_render.history.shape == (24, 1)
-    assert not torch.equal(mid_render.snapshots[0], mid_render.images)
 
 
 def test_render_leaves_no_hooks(effnet, mid_render):
@@ -44,8 +42,9 @@ def test_batched_channels_each_prefer_their_own_image(effnet):
 def test_speed_ups_change_the_speed_not_the_result(tiny):
     """The engine's render copy and early stop are exact: the same images without them."""
     kwargs = dict(size=16, steps=5, progress=False, seed=3, transforms=None)
-    fast = render(tiny, channel("mid", 1), speed_ups=True, **kwargs)
-    plain = render(tiny, channel("mid", 1), speed_ups=False, **kwargs)
+    fast = render(tiny, channel("mid", 1), **kwargs)
+    with without_speed_ups():
+        plain = render(tiny, channel("mid", 1), **kwargs)
     assert torch.allclose(fast.images, plain.images, atol=1e-5)
 
 
@@ -54,9 +53,10 @@ def test_the_forward_pass_stops_after_the_last_layer_read(tiny):
     ran = []
     handle = tiny.module.fc.register_forward_hook(lambda *_: ran.append(1))
     try:
-        render(tiny, channel("mid", 1), size=16, steps=2, progress=False, speed_ups=False)
-        assert ran == []
-        render(tiny, "logits:2", size=16, steps=2, progress=False, speed_ups=False)
+        with without_speed_ups():
+            render(tiny, channel("mid", 1), size=16, steps=2)
+            assert ran == []
+            render(tiny, "logits:2", size=16, steps=2)
         assert len(ran) >= 2
     finally:
         handle.remove()

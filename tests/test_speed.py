@@ -124,10 +124,7 @@ def test_parallel_gallery_keeps_channel_order(effnet):
     from course_utils.optim import evaluate
 
     chans = [3, 0, 2]  # split over two workers as [3, 2] and [0]
-    result = render_channels(effnet, "mid", chans, workers=2, size=48, steps=16,
-                             snapshots=(0, 15))
-    assert sorted(result.snapshots) == [0, 15]  # the workers' snapshots are merged too
-    assert result.snapshots[15].shape == (3, 3, 48, 48)
+    result = render_channels(effnet, "mid", chans, workers=2, size=48, steps=16)
     assert result.images.shape == (3, 3, 48, 48) and result.history.shape == (16, 3)
     for row, c in enumerate(chans):
         scores = evaluate(effnet, f"mid:{c}", result.images)

@@ -8,7 +8,7 @@ from course_utils.studies import watermark
 from course_utils.errors import CourseError
 from course_utils.images import photo
 from course_utils.models import imagenet_labels, inceptionv1_labels, wrap_module
-from course_utils.studies.watermark import add_watermark, class_index, to_8bit, watermark_effect
+from course_utils.studies.watermark import add_watermark, to_8bit, watermark_effect
 
 
 @pytest.fixture(scope="module")
@@ -76,23 +76,24 @@ class _Logits(torch.nn.Module):
 
 
 def test_carton_is_found_by_name_in_each_models_own_order(effnet):
-    index = class_index(effnet)
+    index = effnet.class_index("carton")
     assert effnet.labels[index] == "carton" and index == imagenet_labels().index("carton")
     inception_order = wrap_module(_Logits(1008), input_size=32, labels=inceptionv1_labels())
-    other = class_index(inception_order)
+    other = inception_order.class_index("carton")
     assert inception_order.labels[other] == "carton" and other != index
-    assert class_index(effnet, "Espresso") == effnet.labels.index("espresso")
+    assert effnet.class_index("Espresso") == effnet.labels.index("espresso")
+    assert effnet.class_index(index) == index
 
 
 def test_class_lookup_rejects_unknown_names_and_placeholder_labels(effnet):
     with pytest.raises(CourseError, match="did you mean 'carton'"):
-        class_index(effnet, "cartn")
+        effnet.class_index("cartn")
     placeholders = wrap_module(_Logits(5), input_size=32)
     placeholders.labels_known = False
     with pytest.raises(CourseError, match="placeholders"):
-        class_index(placeholders)
-    with pytest.raises(CourseError, match="CourseModel"):
-        class_index(object())
+        placeholders.class_index("carton")
+    with pytest.raises(CourseError, match="1000 classes"):
+        effnet.class_index(1000)
 
 
 def test_watermark_makes_carton_far_more_likely_than_other_text_does(effnet, photos):

@@ -65,7 +65,7 @@ def _needs_gradient(fn, x, what):
 
 
 def _short_render(model, objective, **options):
-    return render(model, objective, size=16, steps=4, progress=False, seed=0, **options)
+    return render(model, objective, size=16, steps=4, seed=0, **options)
 
 
 # --- checkers ---------------------------------------------------------------------------
@@ -136,9 +136,8 @@ def check_spectrum_to_image(spectrum_to_image_fn: Callable) -> Callable:
                 if torch.allclose(got, unscaled, atol=1e-4):
                     raise ExerciseMistake("the coefficients were not scaled: multiply each "
                                           "by 1 / frequency before the inverse transform.")
-                squared = spectrum_to_image(coeffs / torch.sqrt(
-                    torch.fft.fftfreq(size)[:, None] ** 2 + torch.fft.rfftfreq(size)[None, :] ** 2
-                ).clamp_min(1.0 / size), size)
+                frequency = P.radial_frequencies(size, size, rfft=True).clamp_min(1.0 / size)
+                squared = spectrum_to_image(coeffs / frequency, size)
                 if torch.allclose(got, squared, atol=1e-4, rtol=1e-3):
                     raise ExerciseMistake("the coefficients were divided by frequency twice "
                                           "(1/f², not 1/f).")

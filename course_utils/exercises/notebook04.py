@@ -44,7 +44,7 @@ def _activations(seed: int, *shape) -> torch.Tensor:
 
 def _renders_like(fn_objective, reference_objective, batch: int = 1) -> None:
     model = practice_model()
-    options = dict(size=16, steps=4, progress=False, seed=0, batch=batch)
+    options = dict(size=16, steps=4, seed=0, batch=batch)
     mine = render(model, fn_objective, **options)
     ours = render(model, reference_objective, **options)
     same(torch.as_tensor(mine.history), torch.as_tensor(ours.history),

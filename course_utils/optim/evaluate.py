@@ -8,54 +8,36 @@ import torch
 
 from .. import contract, engine
 from ..hooks import IMAGE, LOGITS
-from ..images import check_images
 from . import objectives as obj
 from .transforms import resize
 
 
-def validate(model, objective: obj.Objective) -> None:
-    """Check the model, layer names and channel indices before any work starts."""
-    contract.course_model(model)
-    for name in objective.layers - {LOGITS, IMAGE}:
-        model.resolve(name)
-    for name, n in objective.channels:
-        model.check_channel(name, n)
-
-
-def _scores(model, objective: obj.Objective, images: torch.Tensor, input_size: Optional[int],
-            speed_ups: bool) -> torch.Tensor:
+def _scores(model, objective: obj.Objective, images: torch.Tensor, input_size: Optional[int]
+            ) -> torch.Tensor:
     """The objective on ``images`` (with gradients if they are enabled)."""
     size = model.input_size_for(images.shape[-1], input_size,
                                 reads_logits=LOGITS in objective.layers)
     images = images.to(model.device)
-    with engine.network(model, objective.layers, input_size=size, batch=images.shape[0],
-                        speed_ups=speed_ups) as run_network:
+    with engine.network(model, objective, input_size=size, batch=images.shape[0]) as run_network:
         acts = run_network(resize(size)(images))
         acts[IMAGE] = images
         return objective(acts)
 
 
-def checked_input_size(input_size) -> Optional[int]:
-    """None (the model's input-size rule) or a side from 16 to 4096 pixels."""
-    return None if input_size is None else contract.side(input_size, "input_size", minimum=16)
-
-
 @torch.no_grad()
-def evaluate(model, objective, images: torch.Tensor, input_size: Optional[int] = None,
-             speed_ups: bool = True) -> np.ndarray:
+def evaluate(model, objective, images: torch.Tensor, input_size: Optional[int] = None
+             ) -> np.ndarray:
     """Score of each [0, 1] image (N, 3, H, W) under ``objective``: shape (N,).
 
     model: a course model. objective: an ``Objective`` or a string such as ``'mid:3'``.
     images: a float tensor (N, 3, H, W), N >= 1, values in [0, 1].
     input_size: None (the model's input-size rule) or the side the network sees, 16 to
-    4096. speed_ups: True or False (same numbers, slower).
+    4096.
     """
-    objective = obj.parse(objective)
-    validate(model, objective)
-    check_images(images)
-    input_size = checked_input_size(input_size)
-    speed_ups = contract.boolean(speed_ups, "speed_ups")
-    return _scores(model, objective, images.float(), input_size, speed_ups).float().cpu().numpy()
+    objective = contract.objective_for(model, obj.parse(objective))
+    images = contract.image_batch(images)
+    input_size = contract.optional_side(input_size)
+    return _scores(model, objective, images.float(), input_size).float().cpu().numpy()
 
 
 def channel_activations(model, layer: str, images: torch.Tensor,
@@ -75,12 +57,11 @@ def input_gradient(model, objective, images: torch.Tensor, input_size: Optional[
                    ) -> torch.Tensor:
     """Gradient of ``objective`` (summed over the batch) with respect to [0, 1] images:
     a float tensor of the images' shape. Arguments as for ``evaluate``."""
-    objective = obj.parse(objective)
-    validate(model, objective)
-    check_images(images)
-    input_size = checked_input_size(input_size)
+    objective = contract.objective_for(model, obj.parse(objective))
+    images = contract.image_batch(images)
+    input_size = contract.optional_side(input_size)
     x = images.detach().float().to(model.device).requires_grad_(True)
     with torch.enable_grad():
-        score = _scores(model, objective, x, input_size, speed_ups=True).sum()
+        score = _scores(model, objective, x, input_size).sum()
         (grad,) = torch.autograd.grad(score, x)
     return grad.cpu()

@@ -5,7 +5,7 @@ Each image of a batch has its own objective (``channel(layer, c, batch=i)``, or
 ``logit(k, batch=i)`` for classes), so one render makes a whole gallery. When the
 gallery would not fit in memory it is rendered in pieces that do, and with
 ``workers > 1`` the pieces go to forked processes; either way the pieces are merged
-back, snapshots included, in the caller's order.
+back in the caller's order.
 """
 import inspect
 import operator
@@ -17,10 +17,9 @@ import numpy as np
 import torch
 
 from .. import contract, engine
-from ..errors import CourseError, closest
+from ..errors import CourseError
 from ..hooks import LOGITS
 from . import objectives as obj
-from .evaluate import checked_input_size
 from .render import RenderResult, render
 
 
@@ -54,7 +53,8 @@ def render_classes(model, classes: Sequence, *, workers: int = 1,
         (names let one list serve networks whose outputs are in different orders).
     workers, render_options: as for ``render_channels``.
     """
-    indices = [_class_index(model, c) for c in
+    model = contract.course_model(model)
+    indices = [model.class_index(c) for c in
                contract.non_empty_list(classes, "classes", "['goldfish', 'daisy']")]
     workers = contract.cpu_workers(workers)
     if "batch" in render_options:
@@ -62,21 +62,6 @@ def render_classes(model, classes: Sequence, *, workers: int = 1,
                           "(repeat a class in the list to get several images of it).")
     return _gallery(model, LOGITS, [lambda i, k=k: obj.logit(k, batch=i) for k in indices],
                     "classes", workers, render_options)
-
-
-def _class_index(model, cls) -> int:
-    """A class index of ``model`` from an index or a name in ``model.labels``."""
-    count = len(model.labels)
-    if isinstance(cls, str):
-        if cls in model.labels:
-            return model.labels.index(cls)
-        hint = closest(cls, model.labels)
-        raise CourseError(f"{cls!r} is not a class of {model.name}"
-                          + (f" (did you mean {hint[0]!r}?)." if hint else ".")
-                          + " Class names are listed in model.labels.")
-    return contract.whole_number(cls, "a class index", 0, count - 1,
-                                 fix=f"{model.name} has {count} classes; a name from "
-                                     "model.labels works too.")
 
 
 def _gallery(model, layer: str, objective_for: List, what: str, workers: int,
@@ -111,14 +96,10 @@ def _check_options(options: dict) -> None:
     checked before any work."""
     known = sorted(set(inspect.signature(render).parameters) - {"model", "objective", "batch"})
     for key in options:
-        if key not in known:
-            hint = closest(key, known)
-            raise CourseError(f"{key}= is not an option of render"
-                              + (f" (did you mean {hint[0]}=?)" if hint else "")
-                              + f"; the options are {', '.join(known)}.")
+        contract.one_of(key, "Each option", known, fix="They are render's options, batch aside.")
     if "param" not in options:
-        contract.side(options.get("size", 128))
-    checked_input_size(options.get("input_size"))
+        options["size"] = contract.image_shape(options.get("size"), None, None, None)[0]
+    contract.optional_side(options.get("input_size"))
 
 
 def _pieces(model, layer: str, count: int, workers: int, options: dict) -> List[List[int]]:
@@ -127,12 +108,12 @@ def _pieces(model, layer: str, count: int, workers: int, options: dict) -> List[
     shares = [positions[w::workers] for w in range(min(workers, count))]
     if "param" in options:  # the caller's parameterization fixes the batch
         return [positions]
-    size = options.get("size", 128)
-    input_size = model.input_size_for(size, options.get("input_size"),
+    input_size = model.input_size_for(options["size"], options.get("input_size"),
                                       reads_logits=layer == LOGITS)
     fit = engine.max_batch(model, [layer], input_size)
     if fit is None or fit < 1:  # unknown, or hopeless: render() decides and explains
         return shares
+    fit = min(fit, contract.MAX_PIXELS // options["size"] ** 2)  # what one image batch may hold
     pieces = [share[i:i + fit] for share in shares for i in range(0, len(share), fit)]
     if len(pieces) > len(shares):
         print(f"{count} images at {input_size} px do not fit in memory at once: "
@@ -146,12 +127,10 @@ def merge(results: List[RenderResult], pieces: List[List[int]]) -> RenderResult:
     done = [p for piece in pieces[:len(results)] for p in piece]
     order = np.argsort(done, kind="stable")
     steps = min(r.history.shape[0] for r in results)
-    shared = set.intersection(*(set(r.snapshots) for r in results))
     return RenderResult(
         images=torch.cat([r.images for r in results])[order],
         history=np.concatenate([r.history[:steps] for r in results], axis=1)[:, order],
         score=np.concatenate([r.score for r in results])[order],
-        snapshots={k: torch.cat([r.snapshots[k] for r in results])[order] for k in sorted(shared)},
         seconds=sum(r.seconds for r in results),
         steps=steps,
         interrupted=any(r.interrupted for r in results))

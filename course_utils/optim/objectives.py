@@ -9,7 +9,6 @@ algebra says everything that is maximized:
 
 >>> channel("mid", 3) - 0.05 * total_variation() - 10 * l2()
 """
-import numbers
 import operator
 from typing import Callable, Dict, Iterable, Optional, Sequence, Union
 
@@ -52,17 +51,16 @@ class Objective:
         return f"Objective({self.name})"
 
     def _combine(self, other, op, symbol) -> "Objective":
-        if isinstance(other, Objective):
+        if isinstance(other, Objective) and symbol in "+-":
             return Objective(lambda a: op(self(a), other(a)), self.layers | other.layers,
                              f"({self.name} {symbol} {other.name})",
                              self.channels + other.channels)
-        other = _weight(other, symbol)
+        other = contract.weight(other, f"objective {symbol}", MAX_WEIGHT)
 
         def fn(a):
             value = self(a)
-            if other.numel() not in (1, value.numel()):
-                raise CourseError(f"{other.numel()} per-image weights were given for a batch "
-                                  f"of {value.numel()} images: give one weight per image.")
+            contract.one_of(other.numel(), "The number of per-image weights",
+                            (1, value.numel()), fix="Give one weight per image of the batch.")
             return op(value, other.to(dtype=value.dtype, device=value.device))
 
         label = "weights" if other.dim() else f"{float(other):g}"
@@ -80,26 +78,12 @@ class Objective:
         return (-self) + other
 
     def __mul__(self, other):
-        if isinstance(other, Objective):
-            raise CourseError("Two objectives cannot be multiplied: add or subtract them "
-                              "(channel('mid', 3) - 0.05 * total_variation()) and scale each "
-                              "by a number.")
         return self._combine(other, operator.mul, "*")
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        if isinstance(other, Objective):
-            raise CourseError("An objective cannot be divided by an objective: scale it by "
-                              "a number instead, e.g. objective / 2.")
-        divisor = _weight(other, "/")
-        if divisor.dim() == 0 and abs(float(divisor)) < 1 / MAX_WEIGHT:
-            raise CourseError(f"Dividing an objective by {float(divisor):g} is dividing by "
-                              "(almost) zero: divide by a number such as 2, or multiply by 0 "
-                              "to switch a term off.")
-        if divisor.dim() and bool((divisor.abs() < 1 / MAX_WEIGHT).any()):
-            raise CourseError("A per-image divisor is (almost) zero: give non-zero weights.")
-        return self * (1.0 / divisor)
+        return self * (1.0 / contract.weight(other, "objective /", MAX_WEIGHT, nonzero=True))
 
     def __rtruediv__(self, other):
         raise CourseError("A number cannot be divided by an objective: scale the objective "
@@ -107,27 +91,6 @@ class Objective:
 
     def __neg__(self):
         return Objective(lambda a: -self(a), self.layers, f"-{self.name}", self.channels)
-
-
-def _weight(value, symbol: str) -> torch.Tensor:
-    """A finite number (|w| <= MAX_WEIGHT) or a 1-D tensor of them, one per image."""
-    if isinstance(value, torch.Tensor) and value.dim() == 1:
-        if not value.is_floating_point() and value.dtype not in (torch.int64, torch.int32):
-            raise CourseError(f"Per-image weights must be numbers, got dtype {value.dtype}.")
-        if value.numel() == 0 or not torch.isfinite(value).all() or \
-                bool((value.abs() > MAX_WEIGHT).any()):
-            raise CourseError(f"Per-image weights must be finite numbers from {-MAX_WEIGHT:g} "
-                              f"to {MAX_WEIGHT:g}, one per image, got {contract.shown(value.tolist())}.")
-        return value.detach().float()
-    if not isinstance(value, (numbers.Real, torch.Tensor)) or isinstance(value, bool) or \
-            (isinstance(value, torch.Tensor) and value.numel() != 1):
-        raise CourseError(f"An objective combines with another objective or a number "
-                          f"(objective {symbol} 2), or with one weight per image (a 1-D "
-                          f"tensor); got {contract.shown(value)} ({type(value).__name__}).")
-    number = contract.real_number(value, f"The number in 'objective {symbol} ...'",
-                                  minimum=-MAX_WEIGHT, maximum=MAX_WEIGHT,
-                                  fix="Weights such as 0.05 or 10 are typical.")
-    return torch.tensor(number)
 
 
 def _batch(batch) -> Optional[int]:
@@ -140,9 +103,9 @@ def _only(batch: Optional[int], per_image: torch.Tensor) -> torch.Tensor:
     """Keep the score of image ``batch`` only (all images when ``batch`` is None)."""
     if batch is None:
         return per_image
-    if not 0 <= batch < per_image.shape[0]:
-        raise CourseError(f"batch={batch} is out of range for a batch of "
-                          f"{per_image.shape[0]} images.")
+    n = per_image.shape[0]
+    contract.whole_number(batch, "batch", 0, n - 1,
+                          fix=f"batch={batch} picks one image of a batch of {n} images.")
     mask = torch.zeros_like(per_image)
     mask[batch] = 1.0
     return per_image * mask
@@ -178,11 +141,9 @@ def neuron(layer: str, n: int, x: Optional[int] = None, y: Optional[int] = None,
     def fn(a):
         act = a[layer]
         h, w = act.shape[-2:]
-        yy = h // 2 if y is None else y
-        xx = w // 2 if x is None else x
-        if not (0 <= yy < h and 0 <= xx < w):
-            raise CourseError(f"Neuron position (x={xx}, y={yy}) is outside layer {layer!r}, "
-                              f"whose feature map is {w} wide and {h} high at this input size.")
+        where = f"The feature map of {layer!r} is {w} wide and {h} high at this input size."
+        xx = w // 2 if x is None else contract.whole_number(x, "x", 0, w - 1, fix=where)
+        yy = h // 2 if y is None else contract.whole_number(y, "y", 0, h - 1, fix=where)
         return _only(batch, act[:, n, yy, xx])
 
     return Objective(fn, [layer], f"neuron({layer}:{n})", [(layer, n)])
@@ -211,9 +172,9 @@ def logit(class_index: int, batch: Optional[int] = None) -> Objective:
 
     def fn(a):
         out = a[LOGITS]
-        if not 0 <= class_index < out.shape[-1]:
-            raise CourseError(f"Class {class_index} is out of range: the model has "
-                              f"{out.shape[-1]} classes (0 to {out.shape[-1] - 1}).")
+        classes = out.shape[-1]
+        contract.whole_number(class_index, "class_index", 0, classes - 1,
+                              fix=f"The model has {classes} classes (0 to {classes - 1}).")
         return _only(batch, out[:, class_index])
 
     return Objective(fn, [LOGITS], f"logit({class_index})")
@@ -229,15 +190,14 @@ def direction(layer: str, vector: Union[torch.Tensor, Sequence[float]],
     batch: as for ``channel``.
     """
     layer, batch = contract.layer_name(layer, pseudo=(IMAGE,)), _batch(batch)
-    v = contract.tensor_of(vector, "vector", "[1.0, 0.0, -1.0] (one weight per channel)")
-    if v.dim() != 1 or float(v.norm()) == 0:
-        raise CourseError(f"The direction must be a non-zero 1-D vector with one weight per "
-                          f"channel, got shape {tuple(v.shape)}"
-                          + (" of zeros." if v.dim() == 1 else "."))
+    v = contract.tensor_of(vector, "vector", "[1.0, 0.0, -1.0] (one weight per channel)",
+                           dims=(1,))
+    contract.real_number(float(v.norm()), "The direction's length", above=0,
+                         fix="Give at least one non-zero weight.")
 
     def fn(a):
         act = a[layer]
-        if act.shape[1] != v.numel():
+        if act.shape[1] != v.numel():  # known only once the layer has run
             raise CourseError(f"The direction has {v.numel()} weights but layer {layer!r} has "
                               f"{act.shape[1]} channels.")
         unit = (v / v.norm()).to(act)
@@ -257,8 +217,8 @@ def diversity(layer: str) -> Objective:
     def fn(a):
         act = a[layer]
         n, c = act.shape[:2]
-        if n < 2:
-            raise CourseError("The diversity objective needs a batch of at least 2 images.")
+        contract.at_least(n, 2, "The diversity objective", "images in the batch",
+                          fix="Render with batch=2 or more.")
         flat = act.reshape(n, c, -1)
         gram = torch.bmm(flat, flat.transpose(1, 2)).reshape(n, -1)
         gram = torch.nn.functional.normalize(gram, dim=1)

@@ -10,8 +10,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .. import contract, engine
-from ..errors import CourseError
+from .. import contract
 
 # Square root of the colour covariance of natural images (ImageNet), from its SVD.
 COLOR_SQRT_COV = torch.tensor([[0.26, 0.09, 0.02],
@@ -28,19 +27,10 @@ def _generator(seed: Optional[int]) -> Optional[torch.Generator]:
     return torch.Generator().manual_seed(int(seed))
 
 
-COPIES = 6  # parameters, their gradient, Adam's two moments, the image and its gradient
-
-
 def _checked(size, batch, seed, minimum: int = 1) -> tuple:
-    """``size``, ``batch`` and ``seed`` checked, and the memory an optimization of such
-    images needs checked against what is free, before anything is allocated."""
+    """``size``, ``batch`` and ``seed`` checked before anything is allocated."""
     size = contract.side(size, "size", minimum=minimum)
-    batch = contract.whole_number(batch, "batch", minimum=1)
-    seed = contract.optional_seed(seed)
-    contract.memory_fits(COPIES * 4 * 3 * batch * size * size, engine.available_bytes(),
-                         f"Optimizing {batch} image{'s' * (batch != 1)} of {size} px",
-                         "Use a smaller batch= or size=.")
-    return size, batch, seed
+    return size, contract.image_count(batch, size), contract.optional_seed(seed)
 
 
 def _spread(sd) -> float:
@@ -61,7 +51,7 @@ class PixelImage(nn.Module):
         super().__init__()
         size, batch, seed = _checked(size, batch if init is None else 1, seed)
         if init is not None:
-            init = _start(init, size)
+            init = contract.image_batch(init, "init", unit_range=False, finite=True, side=size)
         if init is None:
             init = torch.rand(batch, 3, size, size, generator=_generator(seed)) * 0.2 + 0.4
         self.pixels = nn.Parameter(init.clone().float())
@@ -70,30 +60,18 @@ class PixelImage(nn.Module):
         return self.pixels.clamp(0, 1)
 
 
-def _start(init, size: int) -> torch.Tensor:
-    """A starting image batch: a finite float tensor (N, 3, size, size)."""
-    if not isinstance(init, torch.Tensor) or init.dim() != 4 or init.shape[1] != 3 or \
-            tuple(init.shape[-2:]) != (size, size) or init.shape[0] < 1:
-        shape = tuple(init.shape) if isinstance(init, torch.Tensor) else type(init).__name__
-        raise CourseError(f"init must be a tensor of images (N, 3, {size}, {size}) to match "
-                          f"size={size}, got {shape}.")
-    if not (init.is_floating_point() and torch.isfinite(init).all()):
-        raise CourseError(f"init must hold finite float values, got dtype {init.dtype}"
-                          + ("." if init.is_floating_point() else ": use init.float() / 255."))
-    return init
-
-
-def fft_frequencies(h: int, w: int) -> torch.Tensor:
-    """Radial frequency (cycles per pixel) of each coefficient of ``rfft2`` on (h, w)."""
+def radial_frequencies(h: int, w: int, rfft: bool = False) -> torch.Tensor:
+    """Radial frequency (cycles per pixel, 0 to about 0.71) of each Fourier coefficient of
+    an h × w image: of ``fft2`` (h, w), or of ``rfft2`` (h, w // 2 + 1) with ``rfft``."""
     fy = torch.fft.fftfreq(h)[:, None]
-    fx = torch.fft.rfftfreq(w)[None, :]
+    fx = (torch.fft.rfftfreq if rfft else torch.fft.fftfreq)(w)[None, :]
     return torch.sqrt(fx * fx + fy * fy)
 
 
 def frequency_scale(size: int, decay_power: float = 1.0) -> torch.Tensor:
     """1 / frequency for each ``rfft2`` coefficient of a size × size image (the constant
     term, frequency 0, is scaled like the lowest frequency, 1 / size)."""
-    freqs = fft_frequencies(size, size)
+    freqs = radial_frequencies(size, size, rfft=True)
     return 1.0 / torch.maximum(freqs, torch.tensor(1.0 / size)) ** decay_power
 
 

@@ -11,25 +11,19 @@ from typing import Callable
 import torch
 
 from .. import contract
-from ..errors import CourseError
-from .param import PixelImage
+from .param import PixelImage, radial_frequencies
 from .transforms import gaussian_blur
 
 ParamEdit = Callable[[int, torch.nn.Module], None]  # edit(step, param), without gradients
 
 
 def _blur_parameters(param: torch.nn.Module, sigma: float) -> None:
-    if hasattr(param, "pixels"):
+    if contract.parameter_named(param, ("pixels", "spectrum"), "blur_every") == "pixels":
         param.pixels.copy_(gaussian_blur(param.pixels, sigma))
-    elif hasattr(param, "spectrum"):  # blurring = damping frequency f by exp(-2 (pi sigma f)^2)
-        h, w = param.spectrum.shape[2:4]
-        fy = torch.fft.fftfreq(h)[:, None]
-        fx = torch.fft.rfftfreq(param.size)[None, :w]
-        damp = torch.exp(-2 * (math.pi * sigma) ** 2 * (fx * fx + fy * fy))
+    else:  # blurring = damping frequency f by exp(-2 (pi sigma f)^2)
+        f = radial_frequencies(param.spectrum.shape[2], param.size, rfft=True)
+        damp = torch.exp(-2 * (math.pi * sigma * f) ** 2)
         param.spectrum.mul_(damp.to(param.spectrum)[None, None, :, :, None])
-    else:
-        raise CourseError(f"blur_every does not know how to blur a {type(param).__name__}: "
-                          "it needs a `pixels` or `spectrum` parameter.")
 
 
 def blur_every(k: int, sigma: float = 0.5) -> ParamEdit:
@@ -54,15 +48,11 @@ def clip_pixels(low: float = 0.0, high: float = 1.0) -> ParamEdit:
     low, high: numbers from 0 to 1 with low < high. Works on a ``PixelImage`` only.
     """
     low = contract.real_number(low, "low", 0.0, 1.0)
-    high = contract.real_number(high, "high", 0.0, 1.0)
-    if low >= high:
-        raise CourseError(f"low={low:g} must be below high={high:g}: e.g. clip_pixels(0, 1).")
+    high = contract.real_number(high, "high", 0.0, 1.0, above=low, fix="E.g. clip_pixels(0, 1).")
 
     def edit(step: int, param: torch.nn.Module) -> None:
-        if not isinstance(param, PixelImage):
-            raise CourseError(f"clip_pixels works on a PixelImage (raw pixels), not on a "
-                              f"{type(param).__name__} (its sigmoid already keeps pixels "
-                              "in range).")
+        contract.instance_of(param, PixelImage, "clip_pixels' image",
+                             "PixelImage(size) (a sigmoid already keeps other images in range)")
         param.pixels.clamp_(low, high)
 
     edit.works_on = PixelImage  # render checks this before the first step
@@ -75,14 +65,12 @@ def clip_weak_pixels(share: float = 0.1) -> ParamEdit:
     share: a number from 0 to just below 1 (0.1 = the weakest 10 %). Works on a
     ``PixelImage`` only.
     """
-    share = contract.real_number(share, "share", 0.0, fix="0.1 resets the weakest 10 %.")
-    if share >= 1:
-        raise CourseError(f"share must be below 1 (it is the fraction of pixels reset), got "
-                          f"{share:g}.")
+    share = contract.real_number(share, "share", 0.0, below=1,
+                                 fix="It is the fraction of pixels reset: 0.1 resets the "
+                                     "weakest 10 %.")
 
     def edit(step: int, param: torch.nn.Module) -> None:
-        if not isinstance(param, PixelImage):
-            raise CourseError("clip_weak_pixels works on a PixelImage (raw pixels).")
+        contract.instance_of(param, PixelImage, "clip_weak_pixels' image", "PixelImage(size)")
         strength = (param.pixels - 0.5).norm(dim=1, keepdim=True)  # (N, 1, H, W)
         limit = strength.flatten(1).quantile(share, dim=1).view(-1, 1, 1, 1)
         param.pixels.copy_(torch.where(strength <= limit, torch.full_like(param.pixels, 0.5),

@@ -1,14 +1,14 @@
 """The optimization loop: make an image that maximizes an objective.
 
-Reading ``render`` tells the whole story: build the image parameterization, then for
-each step transform the image, run the network only as far as the objective needs,
-and take an Adam step uphill. Speed and memory are the engine's business, behind one
-door (``engine.network``); the model is given back exactly as it was, however the loop
-ends.
+Reading ``render`` tells the whole story: check what it is given, build the image and
+the random transforms, then for each step transform the image, run the network only as
+far as the objective needs, and take an Adam step uphill. Speed and memory are the
+engine's business, behind one door (``engine.network``); the model is given back
+exactly as it was, however the loop ends.
 """
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -18,12 +18,11 @@ from .. import contract, engine
 from ..errors import CourseError
 from ..hooks import IMAGE, LOGITS
 from ..progress import progress_bar
-from . import arguments
 from . import objectives as obj
-from .evaluate import checked_input_size, evaluate, validate
-from .param import image as default_image
+from .evaluate import evaluate
+from .param import image
 from .param_edits import ParamEdit
-from .transforms import RandomAffine, compose, resize
+from .transforms import RandomAffine, compose, resize, standard_transforms
 
 TransformSpec = Union[str, None, Callable, Sequence[Callable]]
 
@@ -35,7 +34,6 @@ class RenderResult:
     images: torch.Tensor
     history: np.ndarray  # (steps, batch): the objective's score at each step
     score: np.ndarray  # (batch,): the objective on the final images, no random transforms
-    snapshots: Dict[int, torch.Tensor] = field(default_factory=dict)
     seconds: float = 0.0
     steps: int = 0
     interrupted: bool = False
@@ -49,77 +47,52 @@ class RenderResult:
         return self.seconds / max(1, self.steps)
 
 
-def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 1,
-           param: Optional[nn.Module] = None, transforms: TransformSpec = "standard",
-           lr: float = 0.05, seed: Optional[int] = 0, snapshots: Sequence[int] = (),
+def render(model, objective, *, size: Optional[int] = None, steps: int = 256,
+           batch: Optional[int] = None, param: Optional[nn.Module] = None,
+           transforms: TransformSpec = "standard", lr: float = 0.05, seed: Optional[int] = 0,
            input_size: Optional[int] = None, param_edit: Optional[ParamEdit] = None,
-           progress: bool = True, speed_ups: bool = True) -> RenderResult:
+           progress: bool = False) -> RenderResult:
     """Optimize an image so that ``objective`` is as large as possible.
 
     model: a ``CourseModel`` (``course_utils.load_model()``).
     objective: an ``Objective`` (``channel('mid', 3) - 0.05 * total_variation()``) or
         Lucent's shorthand ``'mid:3'`` (``'logits:7'`` for a class).
-    size, batch: side and number of images (whole numbers, size 8 to 4096, batch >= 1;
-        a batch that does not fit in memory is refused with how many do).
+    size, batch: side and number of images (default 128 px and 1; size 8 to 4096; a
+        batch that does not fit in memory is refused with how many do).
     steps: optimization steps (1 to 100 000). lr: Adam's learning rate (> 0, at most 10).
-    param: the image's parameterization (``course_utils.optim.param``; default: Fourier
-        spectrum + decorrelated colour, seeded): an nn.Module whose ``forward()`` gives
-        (N, 3, H, W) images; it fixes ``size`` and ``batch``.
-    transforms: ``'standard'`` (pad, jitter, scale, rotate as one warp), None / ``'none'``,
-        or your own callable(s) on image batches.
+    param: the image's parameterization (``course_utils.optim.param``; default
+        ``param.image(size, batch, seed=seed)``: Fourier spectrum + decorrelated colour):
+        an nn.Module whose ``forward()`` gives (N, 3, H, W) images; it fixes size and batch.
+    transforms: ``'standard'`` (``transforms.standard_transforms``), None / ``'none'``, or
+        your own callable(s) on image batches, such as a list like Lucent's.
     seed: None, or a whole number from 0 to 2**63 - 1 that fixes the start and every
         random transform.
-    snapshots: steps (0 to steps - 1) at which to keep a copy of the image.
     input_size: None (the model's input-size rule, at least its native size, as Lucent
         does) or the side of the image the network sees, 16 to 4096.
     param_edit: None or ``edit(step, param)`` run after each update, without gradients
         (``course_utils.optim.param_edits``: blur every k steps, clipping).
-    progress: show a progress bar. speed_ups: run through the engine's exact, faster
-        copy of the network (False: the model itself; same numbers, slower). Both
-        True or False.
+    progress: True shows a progress bar.
     """
     objective = obj.parse(objective)
-    validate(model, objective)
-    steps = contract.step_count(steps)
-    batch = contract.whole_number(batch, "batch", minimum=1)
-    lr = contract.real_number(lr, "lr", above=0, maximum=10,
-                              fix="A typical learning rate is 0.05.")
-    seed = contract.optional_seed(seed)
-    snapshot_steps = contract.steps_within(snapshots, steps)
-    input_size = checked_input_size(input_size)
-    transform_spec = arguments.transform_spec(transforms)
-    if param_edit is not None:
-        contract.callable_value(param_edit, "param_edit", "param_edits.blur_every(4)")
-    progress, speed_ups = contract.boolean(progress, "progress"), contract.boolean(speed_ups,
-                                                                                   "speed_ups")
-    if param is None:
-        size = contract.side(size)
-    else:  # the caller's parameterization fixes the batch and the size
-        batch, size = arguments.param_shape(param, model)
-    arguments.check_edit_fits(param_edit, param)
+    size, batch, steps, lr, seed, input_size = contract.render_arguments(
+        model, objective, size=size, batch=batch, steps=steps, lr=lr, seed=seed, param=param,
+        input_size=input_size, transforms=transforms, param_edit=param_edit, progress=progress)
     if seed is not None:
-        torch.manual_seed(seed)
+        torch.manual_seed(seed)  # for transforms you write yourself with torch.rand & co.
+    param = (image(size, batch, seed=seed) if param is None else param).to(model.device)
     input_size = model.input_size_for(size, input_size, reads_logits=LOGITS in objective.layers)
-    transform = _transform(transform_spec, input_size, seed)
-    history, kept, interrupted = [], {}, False
-    start = time.perf_counter()
-    with engine.network(model, objective.layers, input_size=input_size, batch=batch,
-                        speed_ups=speed_ups) as run_network:
-        if param is None:  # allocated only once the engine has said the batch fits
-            param = default_image(size, batch, seed=seed).to(model.device)
-        optimizer = torch.optim.Adam(param.parameters(), lr=lr)
-        with torch.no_grad():  # a dry run: the objective's mistakes surface before step 0
-            first = param()
-            objective({**run_network(resize(input_size)(first)), IMAGE: first})
+    transform = compose(_listed(transforms, seed) + [resize(input_size)])
+    optimizer = torch.optim.Adam(param.parameters(), lr=lr)
+    history, interrupted, start = [], False, time.perf_counter()
+    with engine.network(model, objective, input_size=input_size, batch=batch,
+                        start=param) as run_network:
         try:
-            for step in progress_bar(range(steps), disable=not progress, desc=objective.name,
-                             leave=False):
+            for step in progress_bar(range(steps), desc=objective.name, disable=not progress,
+                                     leave=False):
                 optimizer.zero_grad(set_to_none=True)
-                image = param()
-                if step in snapshot_steps:
-                    kept[step] = image.detach().float().cpu().clone()
-                acts = run_network(transform(image))
-                acts[IMAGE] = image
+                images = param()
+                acts = run_network(transform(images))
+                acts[IMAGE] = images
                 score = objective(acts)
                 _check_finite(score, step)
                 (-score.sum()).backward()
@@ -127,28 +100,34 @@ def render(model, objective, *, size: int = 128, steps: int = 256, batch: int = 
                 if param_edit is not None:
                     with torch.no_grad():
                         param_edit(step, param)
-                history.append(score.detach().float().cpu().numpy())
+                history.append(score.detach())
         except KeyboardInterrupt:
             interrupted = True
             print(f"Interrupted at step {len(history)}; returning the image so far.")
     seconds = time.perf_counter() - start
-    with torch.no_grad():
-        final = param().detach().float().cpu()
-    score = evaluate(model, objective, final, input_size, speed_ups=speed_ups)
-    hist = np.stack(history) if history else np.zeros((0, batch), dtype=np.float32)
-    return RenderResult(final, hist, score, kept, seconds, len(history), interrupted)
+    final = param().detach().float().cpu()
+    score = evaluate(model, objective, final, input_size)  # no random transforms
+    return RenderResult(final, _stacked(history, batch), score, seconds, len(history), interrupted)
 
 
-def _transform(spec: TransformSpec, input_size: int, seed: Optional[int]) -> Callable:
-    """The random transforms (checked by ``arguments.transform_spec``), ending at the
-    side the network sees."""
-    generator = torch.Generator().manual_seed(seed + 1) if seed is not None else None
-    if isinstance(spec, str) and spec == "standard":
-        return RandomAffine(out_size=input_size, generator=generator)
-    if spec is None or (isinstance(spec, str) and spec == "none"):
-        return resize(input_size)
-    steps = list(spec) if isinstance(spec, (list, tuple)) else [spec]
-    return compose(steps + [resize(input_size)])
+def _listed(spec: TransformSpec, seed: Optional[int]) -> List[Callable]:
+    """The transforms as a list: ``'standard'`` is ``standard_transforms``. With a seed, a
+    warp (``RandomAffine``) with no generator of its own gets one, seeded with ``seed + 1``
+    (the start image draws from ``seed``): its draws then repeat with the seed, apart
+    from the start image's and whatever else uses the global generator."""
+    if isinstance(spec, str):
+        steps = list(standard_transforms) if spec == "standard" else []
+    else:
+        steps = [] if spec is None else list(spec) if isinstance(spec, (list, tuple)) else [spec]
+    return [t.seeded(seed + 1) if seed is not None and isinstance(t, RandomAffine)
+            and t.generator is None else t for t in steps]
+
+
+def _stacked(history: List[torch.Tensor], batch: int) -> np.ndarray:
+    """The scores of every step as one (steps, batch) array, copied off the device once."""
+    if not history:
+        return np.zeros((0, batch), dtype=np.float32)
+    return torch.stack(history).float().cpu().numpy()
 
 
 def _check_finite(score: torch.Tensor, step: int) -> None:

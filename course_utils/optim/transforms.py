@@ -2,9 +2,10 @@
 
 Small, separate transforms (``pad``, ``jitter``, ``random_scale``, ``random_rotate``)
 are easy to read and to ablate one at a time. ``RandomAffine`` does pad + jitter +
-scale + rotate (+ resizing to the model's input size) as a single warp, which is what
-the renderer uses by default because it is several times cheaper. ``gaussian_blur``
-is the one deterministic image operation here (blurring penalties and parameters).
+scale + rotate as a single warp, several times cheaper; ``standard_transforms``, the
+list ``render(transforms="standard")`` uses, is Lucid's recipe made of it.
+``gaussian_blur`` is the one deterministic image operation here (blurring penalties
+and parameters).
 """
 import math
 from typing import Callable, List, Optional, Sequence
@@ -12,29 +13,20 @@ from typing import Callable, List, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
-from .. import contract
-from ..engine import grid_sample
-from ..errors import CourseError
+from .. import contract, engine
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
 MAX_SCALE = 10.0  # a zoom beyond 10x is not a robustness transform
 
 
 def _images(x, who: str) -> torch.Tensor:
-    """What every transform takes: a float32/float64 tensor (N, C, H, W), none empty."""
-    if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.numel() == 0 or \
-            x.dtype not in (torch.float32, torch.float64):
-        shape = f"{tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
-        raise CourseError(f"{who} takes a float32 image batch (N, C, H, W) with no empty side, "
-                          f"got {shape}. Use images.float() and images[None] for one image.")
-    return x
+    """What every transform takes: a float tensor (N, C, H, W), none of it empty."""
+    return contract.image_batch(x, f"{who}'s input", rgb=False, unit_range=False)
 
 
 def _generator(generator) -> Optional[torch.Generator]:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise CourseError(f"generator must be None or a torch.Generator, such as "
-                          f"torch.Generator().manual_seed(0); got {contract.shown(generator)}.")
-    return generator
+    return contract.instance_of(generator, torch.Generator, "generator",
+                                "torch.Generator().manual_seed(0)", optional=True)
 
 
 def _fill(value, name: str = "fill") -> float:
@@ -42,12 +34,24 @@ def _fill(value, name: str = "fill") -> float:
 
 
 def compose(transforms: Sequence[Transform]) -> Transform:
-    """Apply ``transforms`` (a list of callables on image batches) left to right."""
+    """Apply ``transforms`` (a list of callables on image batches) left to right.
+
+    A ``resize`` right after a ``RandomAffine`` becomes the warp's own output size: an
+    affine warp followed by a resize is one affine warp, sampled once instead of twice
+    (sharper and cheaper).
+    """
     empty = isinstance(transforms, (list, tuple)) and not transforms
     transforms = [] if empty else contract.non_empty_list(transforms, "transforms",
                                                           "[pad(4), jitter(4)]")
+    steps = []
     for t in transforms:
         contract.callable_value(t, "each of transforms", "jitter(4)")
+        warp = steps[-1] if steps else None
+        if isinstance(warp, RandomAffine) and warp.out_size is None and hasattr(t, "side"):
+            steps[-1] = warp.resized(t.side)
+        else:
+            steps.append(t)
+    transforms = steps
 
     def apply(x: torch.Tensor) -> torch.Tensor:
         for t in transforms:
@@ -74,10 +78,9 @@ def jitter(max_shift: int, generator: Optional[torch.Generator] = None) -> Trans
     generator = _generator(generator)
 
     def apply(x: torch.Tensor) -> torch.Tensor:
-        if max_shift >= min(_images(x, "jitter").shape[-2:]):
-            raise CourseError(f"jitter({max_shift}) crops {max_shift} pixels off a "
-                              f"{x.shape[-2]} x {x.shape[-1]} image, leaving nothing: use a "
-                              "shift smaller than the image, or pad it first.")
+        contract.at_least(min(_images(x, "jitter").shape[-2:]), max_shift + 1,
+                          f"jitter({max_shift})'s input", "pixels a side",
+                          fix="Use a shift smaller than the image, or pad it first.")
         dx, dy = torch.randint(0, max_shift + 1, (2,), generator=generator).tolist()
         h, w = x.shape[-2:]
         return x[..., dy:dy + h - max_shift, dx:dx + w - max_shift]
@@ -89,10 +92,7 @@ def random_scale(scales: Sequence[float], generator: Optional[torch.Generator] =
                  ) -> Transform:
     """Resize by a factor drawn from ``scales`` (a non-empty list of numbers > 0, at most
     10). generator: as for ``jitter``."""
-    scales = contract.real_list(scales, "scales", "[0.9, 1.0, 1.1]", above=0)
-    if max(scales) > MAX_SCALE:
-        raise CourseError(f"scales go up to {max(scales):g}: factors from 0.5 to 2 are "
-                          f"typical, at most {MAX_SCALE:g}.")
+    scales = contract.real_list(scales, "scales", "[0.9, 1.0, 1.1]", above=0, maximum=MAX_SCALE)
     generator = _generator(generator)
 
     def apply(x: torch.Tensor) -> torch.Tensor:
@@ -124,33 +124,14 @@ def random_rotate(angles: Sequence[float], generator: Optional[torch.Generator] 
         a = angles[int(torch.randint(len(angles), (1,), generator=generator))]
         n = x.shape[0]
         m = rotation_matrix(torch.full((n,), float(a)), torch.ones(n))
-        theta = torch.cat([m, torch.zeros(n, 2, 1)], -1).to(x)
-        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-        return grid_sample(x - fill, grid) + fill
+        theta = torch.cat([m, torch.zeros(n, 2, 1)], -1)
+        return engine.warp(x - fill, theta, *x.shape[-2:]) + fill
 
     return apply
 
 
-def standard_transforms(generator: Optional[torch.Generator] = None) -> List[Transform]:
-    """Lucid's recipe as separate steps: pad 12, jitter 8, scale ±10 %, rotate ±10°, jitter 4."""
-    return [pad(12), jitter(8, generator),
-            random_scale([1 + (i - 5) / 50 for i in range(11)], generator),
-            random_rotate(list(range(-10, 11)) + [0] * 5, generator), jitter(4, generator)]
-
-
-def affine_grid(theta: torch.Tensor, size: int) -> torch.Tensor:
-    """``F.affine_grid(theta, (n, c, size, size), align_corners=False)``, built from two
-    broadcast sums instead of a (size², 3) × (3, 2) batched matrix product."""
-    coords = (torch.arange(size, dtype=theta.dtype, device=theta.device) * 2 + 1) / size - 1
-    cols, rows = coords.view(1, 1, size), coords.view(1, size, 1)
-    t = theta[..., None, None]  # (n, 2, 3, 1, 1)
-    grid_x = t[:, 0, 0] * cols + t[:, 0, 1] * rows + t[:, 0, 2]
-    grid_y = t[:, 1, 0] * cols + t[:, 1, 1] * rows + t[:, 1, 2]
-    return torch.stack([grid_x, grid_y], -1)
-
-
 class RandomAffine:
-    """Pad, jitter, scale and rotate in one ``grid_sample`` call, optionally resizing.
+    """Pad, jitter, scale and rotate in one warp (one resampling), optionally resizing.
 
     The output is ``out_size`` pixels square (the input size when ``None``). The
     sampled window covers the image plus ``pad`` pixels of grey on each side, shrunk
@@ -175,11 +156,21 @@ class RandomAffine:
         self.pad, self.jitter, self.scale, self.degrees = pad, jitter, scale, degrees
         self.out_size, self.fill, self.generator = out_size, fill, generator
 
+    def resized(self, out_size: int) -> "RandomAffine":
+        """The same warp (same random draws), its output ``out_size`` pixels square."""
+        return RandomAffine(self.pad, self.jitter, self.scale, self.degrees, out_size,
+                            self.fill, self.generator)
+
+    def seeded(self, seed: int) -> "RandomAffine":
+        """The same warp, drawing from a generator of its own seeded with ``seed``."""
+        return RandomAffine(self.pad, self.jitter, self.scale, self.degrees, self.out_size,
+                            self.fill, torch.Generator().manual_seed(seed))
+
     def _uniform(self, n: int, bound: float) -> torch.Tensor:
         return (torch.rand(n, generator=self.generator) * 2 - 1) * bound
 
     def matrices(self, n: int, size: int) -> torch.Tensor:
-        """(n, 2, 3) affine matrices in normalized coordinates, as ``affine_grid`` wants."""
+        """(n, 2, 3) affine matrices in normalized coordinates, as ``F.affine_grid`` wants."""
         window = (size + 2 * self.pad - self.jitter) / size  # seen extent / image extent
         scales = 1 + self._uniform(n, self.scale)
         angles = self._uniform(n, self.degrees)
@@ -190,13 +181,17 @@ class RandomAffine:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, _ = _images(x, "RandomAffine").shape
-        if h + 2 * self.pad - self.jitter <= 0:
-            raise CourseError(f"RandomAffine's jitter={self.jitter} is larger than the "
-                              f"{h}-pixel image plus its padding (pad={self.pad} each side): "
-                              "use a smaller jitter or more pad.")
+        contract.at_least(h + 2 * self.pad, self.jitter + 1,
+                          f"RandomAffine's jitter={self.jitter}", "pixels of image and padding",
+                          fix="Use a smaller jitter or more pad.")
         out = self.out_size or h
-        theta = self.matrices(n, h).to(x)
-        return grid_sample(x - self.fill, affine_grid(theta, out)) + self.fill
+        return engine.warp(x - self.fill, self.matrices(n, h), out) + self.fill
+
+
+# Lucid's standard recipe: pad 12 px of grey, jitter 8 then 4 px, scale by ±10 %, rotate by
+# ±10° — here as one warp of the same ranges. A list, as in Lucent, so that
+# standard_transforms + [your_transform] works; render(transforms="standard") uses it.
+standard_transforms: List[Transform] = [RandomAffine(pad=12, jitter=12, scale=0.1, degrees=10.0)]
 
 
 def resize(size: int) -> Transform:
@@ -209,6 +204,7 @@ def resize(size: int) -> Transform:
             return x
         return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
+    apply.side = size  # compose folds it into a RandomAffine before it
     return apply
 
 
@@ -232,10 +228,8 @@ def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
     if sigma == 0:
         return images
     r, c = max(1, int(4.0 * sigma + 0.5)), images.shape[1]  # gaussian_kernel's radius
-    if r >= min(images.shape[-2:]):
-        raise CourseError(f"sigma={sigma:g} is too large for a {images.shape[-2]} x "
-                          f"{images.shape[-1]} image: its blur reaches {r} pixels; use sigma "
-                          f"below {min(images.shape[-2:]) / 4:g}.")
+    contract.at_least(min(images.shape[-2:]), r + 1, f"A blur with sigma={sigma:g}",
+                      "pixels a side", fix=f"Use sigma below {min(images.shape[-2:]) / 4:g}.")
     kernel = gaussian_kernel(sigma).to(images)
     x = F.pad(images, (r, r, r, r), mode="reflect")
     x = F.conv2d(x, kernel.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)

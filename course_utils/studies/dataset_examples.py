@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .. import __version__
+from .. import __version__, contract
 from ..errors import CourseError
 from ..optim import Objective, evaluate
 from ..progress import progress_bar
@@ -83,9 +83,8 @@ def cache_path(key: Dict[str, object]) -> str:
 
 
 def _check_bank(model, bank) -> None:
-    if not isinstance(bank, ImageBank):
-        raise CourseError(f"bank must be an ImageBank (from build_bank(model.input_size)), "
-                          f"got {type(bank).__name__}.")
+    contract.course_model(model)
+    contract.instance_of(bank, ImageBank, "bank", "build_bank(model.input_size)")
     if len(bank) == 0:
         raise CourseError("The image bank is empty (0 tiles): build it with "
                           "build_bank(model.input_size).")
@@ -158,8 +157,8 @@ def bank_activations(model, bank: ImageBank, layer: str = "mid", batch_size: int
     """
     name = model.resolve(layer)
     _check_bank(model, bank)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise CourseError(f"batch_size must be a positive whole number, got {batch_size!r}.")
+    batch_size = contract.whole_number(batch_size, "batch_size", 1)
+    progress, cache = contract.boolean(progress, "progress"), contract.boolean(cache, "cache")
     channels, spatial = model.layers[name], tuple(model.spatial[name])
     if len(spatial) != 2:
         raise CourseError(f"Layer {name!r} has no spatial positions; pick a convolutional "
@@ -217,11 +216,6 @@ def _iou(a: Sequence[float], b: Sequence[float]) -> float:
     return inter / (area(a) + area(b) - inter)
 
 
-def _check_k(k, name="k") -> None:
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise CourseError(f"{name} must be a positive whole number of patches, got {k!r}.")
-
-
 def ranked_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9,
                     statistic: str = "max", lowest: bool = False,
                     acts: Optional[BankActivations] = None,
@@ -254,16 +248,12 @@ def ranked_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9
     """
     name = model.resolve(layer)
     model.check_channel(name, channel)
-    _check_k(k)
-    if statistic not in ("max", "min"):
-        raise CourseError(f"statistic must be 'max' or 'min', got {statistic!r}.")
-    if field not in ("effective", "full"):
-        raise CourseError(f"field must be 'effective' or 'full', got {field!r}.")
-    if not isinstance(skip, int) or skip < 0:
-        raise CourseError(f"skip must be a whole number >= 0, got {skip!r}.")
-    if not isinstance(display, int) or display < 1:
-        raise CourseError(f"display must be a positive whole number of pixels (the side of "
-                          f"each patch shown), got {display!r}.")
+    k = contract.whole_number(k, "k", 1, fix="It is a number of patches.")
+    contract.one_of(statistic, "statistic", ("max", "min"))
+    contract.one_of(field, "field", ("effective", "full"))
+    skip = contract.whole_number(skip, "skip", 0)
+    display = contract.side(display, "display", minimum=1)
+    contract.real_number(max_overlap, "max_overlap", 0.0, 1.0)
     _check_bank(model, bank)
     allowed = _check_photos(bank, photos)
     acts = acts if acts is not None else bank_activations(model, bank, name, progress=False)
@@ -311,13 +301,8 @@ def _check_photos(bank: ImageBank, photos: Optional[Sequence[str]]) -> set:
     """The set of photo names to take tiles from (all when ``photos`` is None)."""
     if photos is None:
         return set(bank.photos)
-    if isinstance(photos, str) or not photos:
-        raise CourseError(f"photos must be a non-empty list of photo names, got {photos!r}.")
-    unknown = sorted(set(photos) - set(bank.photos))
-    if unknown:
-        raise CourseError(f"photos {unknown} are not in the bank; its photos are "
-                          f"{sorted(bank.photos)}.")
-    return set(photos)
+    photos = contract.non_empty_list(photos, "photos", "['chelsea', 'coffee']")
+    return {contract.one_of(p, "Each photo", sorted(bank.photos)) for p in photos}
 
 
 def top_examples(model, bank: ImageBank, layer: str, channel: int, k: int = 9,
@@ -396,16 +381,13 @@ def cluster_examples(model, bank: ImageBank, layer: str, channel: int, n_cluster
     values, no joint structure). Groups that really differ score well above it.
     Uses scikit-learn's KMeans.
     """
-    if not isinstance(n_clusters, int) or n_clusters < 2:
-        raise CourseError(f"n_clusters must be a whole number >= 2, got {n_clusters!r}.")
-    _check_k(k)
-    if k < 2 * n_clusters:
-        raise CourseError(f"k={k} patches are too few for {n_clusters} groups: use "
-                          f"k >= {2 * n_clusters}.")
+    n_clusters = contract.whole_number(n_clusters, "n_clusters", 2)
+    k = contract.whole_number(k, "k", 2 * n_clusters,
+                              fix=f"{n_clusters} groups need at least {2 * n_clusters} patches.")
+    shuffles = contract.whole_number(shuffles, "shuffles", 1)
     examples = top_examples(model, bank, layer, channel, k, acts=acts, **kwargs)
-    if len(examples) < 2 * n_clusters:
-        raise CourseError(f"Only {len(examples)} distinct patches were found for channel "
-                          f"{channel}; use a larger bank or fewer groups.")
+    contract.at_least(len(examples), 2 * n_clusters, f"{n_clusters} groups of channel {channel}",
+                      "distinct patches", fix="Use a larger bank or fewer groups.")
     vectors = activation_patterns(model, bank, examples)
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-8)
     labels, silhouette = _silhouette(unit, n_clusters, seed)

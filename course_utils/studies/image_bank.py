@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .. import contract
 from ..config import fast_mode
 from ..errors import CourseError
 from ..images import bundled_photos, load_rgb
@@ -80,8 +81,9 @@ class ImageBank:
 
     def __init__(self, photos: Dict[str, np.ndarray], side: int, zooms: Sequence[float],
                  overlap: float = 2 / 3, max_upscale: float = 1.75, source: str = "bundled"):
-        _check_bank_args(photos, side, zooms, overlap, max_upscale)
-        self.photos, self.side, self.source = dict(photos), int(side), source
+        photos, side, zooms, overlap, max_upscale = _check_bank_args(photos, side, zooms, overlap,
+                                                                     max_upscale)
+        self.photos, self.side, self.source = dict(photos), side, source
         self.zooms, self.overlap, self.max_upscale = tuple(zooms), overlap, max_upscale
         self.stride = max(1, int(round(side * (1 - overlap))))
         self.tiles: List[Tile] = []
@@ -121,10 +123,7 @@ class ImageBank:
         (3, bottom - top, right - left). Outside the tile it is filled with ``pad`` (a grey
         level or an RGB triple): use the colour the network's zero padding stands for,
         ``dataset_examples.padding_colour(model)``, to show what the network saw."""
-        top, left, bottom, right = (int(v) for v in box)
-        if bottom <= top or right <= left:
-            raise CourseError(f"box {box!r} is empty: give (top, left, bottom, right) "
-                              "with bottom > top and right > left.")
+        top, left, bottom, right = contract.box(box)
         tile = self.images([index])[0]
         fill = torch.as_tensor(pad, dtype=torch.float32).flatten()
         out = fill.view(-1, 1, 1).expand(3, bottom - top, right - left).clone()
@@ -134,10 +133,8 @@ class ImageBank:
         return out
 
     def _check_index(self, index) -> int:
-        if not isinstance(index, (int, np.integer)) or not 0 <= index < len(self):
-            raise CourseError(f"Tile index {index!r} is out of range: this bank has "
-                              f"{len(self)} tiles (valid: 0 to {len(self) - 1}).")
-        return int(index)
+        return contract.whole_number(index, "A tile index", 0, len(self) - 1,
+                                     fix=f"This bank has {len(self)} tiles.")
 
     def fingerprint(self) -> str:
         """A short hash of the photos' pixels and of how they were tiled."""
@@ -160,27 +157,21 @@ class ImageBank:
         return f"ImageBank({len(self.tiles)} tiles, {len(self.photos)} photos, side {self.side})"
 
 
-def _check_bank_args(photos, side, zooms, overlap, max_upscale) -> None:
+def _check_bank_args(photos, side, zooms, overlap, max_upscale) -> tuple:
+    """The bank's arguments, checked and cleaned: (photos, side, zooms, overlap,
+    max_upscale)."""
+    photos = contract.instance_of(photos, dict, "photos", "{'cat': load_rgb(path)}")
     if not photos:
         raise CourseError("The image bank is empty: no photos were given. Use "
                           "build_bank(side) for the bundled photos, or pass a dict of "
                           "name -> (H, W, 3) uint8 arrays.")
     for name, photo in photos.items():
-        if not (isinstance(photo, np.ndarray) and photo.ndim == 3 and photo.shape[2] == 3
-                and photo.dtype == np.uint8):
-            raise CourseError(f"Photo {name!r} must be a (H, W, 3) uint8 array, got "
-                              f"{type(photo).__name__} {getattr(photo, 'shape', '')} "
-                              f"{getattr(photo, 'dtype', '')}. Load files with load_rgb(path).")
-    if not isinstance(side, (int, np.integer)) or side < 8:
-        raise CourseError(f"side must be a whole number of pixels >= 8 (the model's "
-                          f"input_size), got {side!r}.")
-    if not zooms or any(not isinstance(z, (int, float)) or z < 1 for z in zooms):
-        raise CourseError(f"zooms must be numbers >= 1 (the photo's shorter side in tiles), "
-                          f"got {zooms!r}; e.g. zooms=(1, 2, 3).")
-    if not 0 <= overlap < 1:
-        raise CourseError(f"overlap must be in [0, 1), got {overlap!r}; 0.5 = half a tile.")
-    if max_upscale < 1:
-        raise CourseError(f"max_upscale must be >= 1, got {max_upscale!r}.")
+        contract.image_array(photo, f"Photo {name!r}")
+    side = contract.side(side, "side", minimum=8)
+    contract.real_list(zooms, "zooms", "(1, 2, 3)", minimum=1)
+    overlap = contract.real_number(overlap, "overlap", 0.0, below=1, fix="0.5 = half a tile.")
+    max_upscale = contract.real_number(max_upscale, "max_upscale", minimum=1)
+    return photos, side, zooms, overlap, max_upscale
 
 
 def default_zooms() -> Tuple[float, ...]:
@@ -213,9 +204,8 @@ def build_bank(side: int, photos: Optional[Sequence[str]] = None,
         Imagenette).
     max_upscale: skip a zoom that would enlarge a photo more than this (too blurry).
     """
-    if source not in SOURCES:
-        raise CourseError(f"Unknown source {source!r}: use 'bundled' (offline) or "
-                          "'imagenette' (needs the internet once).")
+    contract.one_of(source, "source", SOURCES,
+                    fix="'bundled' works offline; 'imagenette' needs the internet once.")
     if source == "imagenette":
         if photos is not None:
             raise CourseError("photos names bundled photos; leave it out with "
@@ -223,14 +213,11 @@ def build_bank(side: int, photos: Optional[Sequence[str]] = None,
         return ImageBank(imagenette_photos(limit), side, zooms or (1,),
                          0.5 if overlap is None else overlap, max_upscale, source=source)
     available = bundled_photos()
-    names = default_photo_names() if photos is None else list(photos)
-    unknown = [n for n in names if n not in available]
-    if unknown:
-        raise CourseError(f"Unknown or missing photo(s) {unknown}. Available offline: "
-                          f"{', '.join(available) or 'none (install scikit-image)'}.")
-    if not names:
-        raise CourseError("The image bank is empty: photos=[] names no photo. Leave photos "
-                          f"out for all of them, or pick from: {', '.join(available)}.")
+    names = default_photo_names() if photos is None else \
+        contract.non_empty_list(photos, "photos", "['chelsea', 'coffee'] (or leave it out)")
+    for name in names:
+        contract.one_of(name, "Each photo", available,
+                        fix="" if available else "None is installed: install scikit-image.")
     overlap = overlap if overlap is not None else (0.5 if fast_mode() else 2 / 3)
     return ImageBank({n: load_rgb(available[n]) for n in names}, side,
                      zooms or default_zooms(), overlap, max_upscale, source="bundled")
@@ -253,8 +240,7 @@ def imagenette_photos(limit: int = 500, root: Optional[str] = None, seed: int = 
 
     >>> bank = build_bank(model.input_size, source="imagenette", limit=500)
     """
-    if not isinstance(limit, int) or limit < 1:
-        raise CourseError(f"limit must be a positive whole number of photos, got {limit!r}.")
+    limit = contract.whole_number(limit, "limit", 1, fix="It is a number of photos.")
     try:  # optional path: import only when asked
         from torchvision.datasets import Imagenette
     except ImportError:

@@ -13,13 +13,7 @@ from .. import contract
 from ..errors import CourseError
 from ..hooks import IMAGE
 from ..optim import objectives
-
-
-def radial_frequencies(h: int, w: int) -> torch.Tensor:
-    """Radial frequency (cycles per pixel, 0 to ~0.71) of each ``fft2`` coefficient."""
-    fy = torch.fft.fftfreq(h)[:, None]
-    fx = torch.fft.fftfreq(w)[None, :]
-    return torch.sqrt(fx * fx + fy * fy)
+from ..optim.param import radial_frequencies
 
 
 def power_spectrum(images: torch.Tensor) -> torch.Tensor:
@@ -27,7 +21,7 @@ def power_spectrum(images: torch.Tensor) -> torch.Tensor:
 
     images: finite numbers (N, C, H, W) or one image (C, H, W); a tensor or an array.
     """
-    x = contract.image_batch(images)
+    x = contract.image_batch(images, rgb=False, unit_range=False, convert=True)
     x = x - x.mean((-2, -1), keepdim=True)
     return torch.fft.fft2(x).abs().pow(2).sum(1)
 
@@ -69,6 +63,7 @@ def radial_power(images: torch.Tensor, bins: int = 24):
     """The batch's mean spectral power in rings of radial frequency, for a log-log plot:
     (ring centres in cycles per pixel, power), both (bins,) arrays; the constant term is
     left out."""
+    bins = contract.whole_number(bins, "bins", 2, fix="24 rings are typical.")
     power = power_spectrum(images).mean(0)
     freq = radial_frequencies(*power.shape)
     edges = torch.logspace(float(torch.log10(freq[freq > 0].min())), float(torch.log10(freq.max())),
@@ -86,23 +81,13 @@ def cosine_matrix(vectors) -> torch.Tensor:
 
     vectors: finite numbers, one row per item (N, D) (further axes are flattened).
     """
-    unit = F.normalize(_rows(vectors, "vectors"), dim=1)
+    unit = F.normalize(contract.rows(vectors, "vectors"), dim=1)
     return unit @ unit.T
 
 
-def _rows(values, name: str) -> torch.Tensor:
-    """Finite numbers as (N, D) rows (further axes flattened into D)."""
-    x = contract.tensor_of(values, name, "a (N, D) tensor with one row per item")
-    if x.dim() < 2:
-        raise CourseError(f"{name} must have one row per item, shape (N, D), got shape "
-                          f"{tuple(x.shape)}. For a single vector use {name}[None].")
-    return x.flatten(1)
-
-
 def _off_diagonal_mean(matrix: torch.Tensor) -> float:
-    n = matrix.shape[0]
-    if n < 2:
-        raise CourseError("Need at least 2 images (rows) to compare them with each other.")
+    n = contract.at_least(matrix.shape[0], 2, "Comparing items with each other",
+                          "items (rows)")
     return float((matrix.sum() - matrix.diagonal().sum()) / (n * (n - 1)))
 
 
@@ -113,9 +98,9 @@ def consistency(vectors: torch.Tensor, reference=None) -> float:
     reference: optional rows of the same width (e.g. the same layer on noise images) whose
     mean is subtracted first, so that what every image shares does not count as agreement.
     """
-    rows = _rows(vectors, "vectors")
+    rows = contract.rows(vectors, "vectors")
     if reference is not None:
-        baseline = _rows(reference, "reference").to(rows.dtype)
+        baseline = contract.rows(reference, "reference").to(rows.dtype)
         if baseline.shape[1] != rows.shape[1]:
             raise CourseError(f"reference rows have {baseline.shape[1]} numbers, vectors have "
                               f"{rows.shape[1]}: measure both on the same layer.")
@@ -128,7 +113,7 @@ def mean_pairwise_distance(x: torch.Tensor) -> float:
 
     x: finite numbers with one item per row (N, ...), at least 2 items.
     """
-    flat = _rows(x, "x")
+    flat = contract.rows(x, "x")
     return _off_diagonal_mean(torch.cdist(flat, flat))
 
 
@@ -137,10 +122,8 @@ def class_rank(logits: torch.Tensor, class_index: int) -> torch.Tensor:
 
     logits: finite scores (N, classes). class_index: 0 to classes - 1.
     """
-    logits = contract.tensor_of(logits, "logits", "model(images)")
-    if logits.dim() != 2:
-        raise CourseError(f"logits must be (N, classes), got shape {tuple(logits.shape)}. For "
-                          "one image's scores use logits[None].")
+    logits = contract.tensor_of(logits, "logits", "model(images) (for one image, logits[None])",
+                                dims=(2,))
     class_index = contract.whole_number(class_index, "class_index", 0, logits.shape[-1] - 1)
     return (logits > logits[:, class_index:class_index + 1]).sum(1)
 
@@ -150,20 +133,19 @@ def total_variation(images: torch.Tensor) -> torch.Tensor:
 
     images: as for ``power_spectrum``, at least 2 x 2 pixels.
     """
-    images = contract.image_batch(images)
-    if min(images.shape[-2:]) < 2:
-        raise CourseError(f"total_variation compares neighbouring pixels: images need at "
-                          f"least 2 x 2 pixels, got {tuple(images.shape[-2:])}.")
+    images = contract.image_batch(images, rgb=False, unit_range=False, convert=True,
+                                  min_side=2)
     return objectives.total_variation()({IMAGE: images})
 
 
 def rank_correlation(a, b) -> float:
     """Spearman's rank correlation of two equally sized arrays (flattened): 1 = the same
     order, 0 = unrelated, -1 = reversed."""
-    a, b = (torch.as_tensor(v).detach().float().flatten().cpu() for v in (a, b))
-    if a.numel() != b.numel() or a.numel() < 2:
-        raise CourseError(f"rank_correlation needs two arrays of the same size (at least 2 "
-                          f"values), got {a.numel()} and {b.numel()}.")
+    a, b = (contract.tensor_of(v, n, "a saliency map").flatten() for v, n in ((a, "a"), (b, "b")))
+    if a.numel() != b.numel():
+        raise CourseError(f"rank_correlation needs two arrays of the same size, got {a.numel()} "
+                          f"and {b.numel()} values.")
+    contract.at_least(a.numel(), 2, "rank_correlation", "values")
     ranks = [v.argsort().argsort().float() for v in (a, b)]
     ra, rb = (r - r.mean() for r in ranks)
     return float((ra * rb).sum() / (ra.norm() * rb.norm()).clamp_min(1e-12))

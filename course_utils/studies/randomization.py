@@ -15,7 +15,9 @@ from typing import Callable, Dict, Optional
 import numpy as np
 import torch
 
+from .. import contract
 from ..course_model import CourseModel, freeze
+from ..errors import CourseError
 from ..optim.evaluate import input_gradient
 from ..optim.guided import guided_relu
 from .metrics import rank_correlation
@@ -33,6 +35,8 @@ def randomized_copy(model: CourseModel, seed: int = 0, from_layer: Optional[str]
     "Layer" means the layers of ``model.layers`` (those with feature maps); a final
     fully connected classifier outside them keeps its trained weights.
     """
+    model = contract.course_model(model)
+    seed = contract.whole_number(seed, "seed", 0, 2 ** 63 - 1)
     order = list(model.layers)  # in the order the forward pass computes them
     start = order.index(model.resolve(from_layer)) if from_layer is not None else 0
     chosen = set(order[start:])
@@ -56,7 +60,10 @@ def randomized_copy(model: CourseModel, seed: int = 0, from_layer: Optional[str]
 
 def saliency(model, objective, images: torch.Tensor, guided: bool = False,
              input_size=None) -> torch.Tensor:
-    """|gradient of ``objective`` w.r.t. each image|, summed over colour: (N, H, W)."""
+    """|gradient of ``objective`` w.r.t. each image|, summed over colour: (N, H, W).
+
+    images: [0, 1] images (N, 3, H, W). guided: True for guided backpropagation."""
+    images, guided = contract.image_batch(images), contract.boolean(guided, "guided")
     maps = []
     for image in images:  # one image at a time: each map is its own image's gradient
         if guided:
@@ -70,6 +77,8 @@ def saliency(model, objective, images: torch.Tensor, guided: bool = False,
 
 def map_agreement(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
     """Rank correlation of each pair of maps (a[i], b[i]): (N,)."""
+    if len(a) != len(b):
+        raise CourseError(f"map_agreement pairs maps one by one: got {len(a)} and {len(b)}.")
     return np.array([rank_correlation(x, y) for x, y in zip(a, b)])
 
 
@@ -92,6 +101,10 @@ def randomization_test(model, objective_for: Callable, images: torch.Tensor, see
     """Compare plain-gradient and guided-backpropagation maps of ``images`` on ``model``
     and on two copies with random weights (``seeds``). ``objective_for(model)`` gives the
     objective to explain on each network."""
+    objective_for = contract.callable_value(objective_for, "objective_for",
+                                            "lambda net: layer_energy('late')")
+    seeds = contract.non_empty_list(seeds, "seeds", "(1, 2)")
+    contract.at_least(len(seeds), 2, "randomization_test", "seeds (two random networks)")
     nets = [model] + [randomized_copy(model, seed) for seed in seeds]
     trained, random = {}, {}
     for method, guided in (("gradient", False), ("guided", True)):

@@ -34,6 +34,7 @@ from typing import Dict, Tuple
 import numpy as np
 import torch
 
+from .. import contract
 from ..errors import CourseError
 from ..hooks import capture
 
@@ -161,13 +162,14 @@ def receptive_field(model, layer: str, probes: int = 2, seed: int = 0,
     max_side: the largest probe image; a field still touching its border is reported as
         unbounded (the layer mixes the whole image, e.g. after global pooling).
     """
-    name = model.resolve(layer)
+    name = contract.course_model(model).resolve(layer)
     if name not in model.spatial or len(model.spatial[name]) != 2:
         raise CourseError(f"Layer {name!r} has no spatial positions, so it has no receptive "
                           "field. Use a convolutional layer, e.g. a stage: "
                           f"{', '.join(model.stages)}.")
-    if not isinstance(probes, int) or isinstance(probes, bool) or probes < 1:
-        raise CourseError(f"probes must be a positive whole number, got {probes!r}.")
+    probes = contract.whole_number(probes, "probes", 1, fix="2 random images are typical.")
+    seed = contract.whole_number(seed, "seed", 0)
+    max_side = contract.side(max_side, "max_side", minimum=model.input_size)
     key = (id(model.module), name, model.input_size, probes, seed, max_side)
     if key not in _CACHE:
         _CACHE[key] = _measure(model, name, probes, seed, max_side)

@@ -16,12 +16,12 @@ it is even right more often. That is the shortcut.
 >>> swapped = make_scans(500, seed=1, tags="swapped", stripe_agreement=1.0)
 """
 import math
-import numbers
 from typing import NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 
+from .. import contract
 from ..errors import CourseError
 
 CLASSES = ("horizontal stripes", "vertical stripes")
@@ -71,36 +71,25 @@ class Scans(NamedTuple):
         return float((self.stripes == self.labels).float().mean())
 
 
-def _check_probability(value, name: str, meaning: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
-            not 0.0 <= float(value) <= 1.0:
-        raise CourseError(f"{name} must be a probability between 0 and 1, got {value!r}. "
-                          f"{meaning}")
-
-
 def _check_arguments(n, seed, tags, tag_agreement, stripe_agreement) -> None:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise CourseError(f"n (the number of scans) must be a positive whole number, got "
-                          f"{n!r}. Use for example make_scans(2000, seed=0).")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise CourseError(f"seed must be a whole number >= 0, got {seed!r}. The same seed "
-                          "always gives the same scans; use another seed for a fresh split.")
-    if tags not in TAG_MODES:
-        raise CourseError(f"tags={tags!r} is not a tag mode. Valid: " +
-                          ", ".join(repr(m) for m in TAG_MODES) +
-                          " ('agree' uses `tag_agreement`; 'swapped' gives every scan the "
-                          "other class's tag; 'random' draws tags independently of the "
-                          "label; 'none' leaves the corner empty).")
+    contract.whole_number(n, "n (the number of scans)", 1,
+                          fix="Use for example make_scans(2000, seed=0).")
+    contract.whole_number(seed, "seed", 0, fix="The same seed always gives the same scans; "
+                                               "use another seed for a fresh split.")
+    contract.one_of(tags, "tags", TAG_MODES,
+                    fix="'agree' uses `tag_agreement`; 'swapped' gives every scan the other "
+                        "class's tag; 'random' draws tags independently of the label; 'none' "
+                        "leaves the corner empty.")
     if tag_agreement is not None:
         if tags != "agree":
             raise CourseError(f"tag_agreement={tag_agreement!r} only applies to tags='agree',"
                               f" but tags={tags!r}. Leave tag_agreement out, or use "
                               "tags='agree'.")
-        _check_probability(tag_agreement, "tag_agreement",
-                           "0.95 means the tag matches the label on 95 % of the scans.")
-    _check_probability(stripe_agreement, "stripe_agreement",
-                       "0.9 means the stripes show the label's direction on 90 % of the "
-                       "scans; 1.0 gives perfectly clean labels.")
+        contract.probability(tag_agreement, "tag_agreement",
+                             "0.95 means the tag matches the label on 95 % of the scans.")
+    contract.probability(stripe_agreement, "stripe_agreement",
+                         "0.9 means the stripes show the label's direction on 90 % of the "
+                         "scans; 1.0 gives perfectly clean labels.")
 
 
 def _smooth_field(n: int, cells: int, g: torch.Generator) -> torch.Tensor:
@@ -154,8 +143,7 @@ def _stripe_patches(stripes: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 def tag_token(tag: int) -> torch.Tensor:
     """The (TAG_SIZE, TAG_SIZE) grey values of a tag: a mid-grey label with a light
     (tag 0) or a dark (tag 1) square in its middle."""
-    if isinstance(tag, bool) or tag not in (0, 1):
-        raise CourseError(f"tag must be 0 ({TAGS[0]}) or 1 ({TAGS[1]}), got {tag!r}.")
+    tag = contract.whole_number(tag, "tag", 0, 1, fix=f"0 is {TAGS[0]}, 1 is {TAGS[1]}.")
     token = torch.full((TAG_SIZE, TAG_SIZE), LABEL_GREY)
     inner = slice(TAG_BORDER, TAG_SIZE - TAG_BORDER)
     token[inner, inner] = TAG_VALUES[tag]

@@ -8,7 +8,6 @@ The network ends in a fully connected layer over the whole last feature map, so 
 can weigh *where* a pattern is, not only whether it is there: a corner tag can matter
 more than the same pattern elsewhere. Training runs on one CPU thread in seconds.
 """
-import numbers
 import time
 from typing import Dict, List, Optional, Tuple
 
@@ -16,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import contract
 from ..config import fast_mode
 from ..errors import CourseError
 from ..models import wrap_module
@@ -37,8 +37,8 @@ class ScanNet(nn.Module):
 
     def __init__(self, seed: int = 0, width: int = 8):
         super().__init__()
-        _check_count(seed, "seed", "0", allow_zero=True)
-        _check_count(width, "width", "8")
+        contract.whole_number(seed, "seed", 0, fix="For example seed=0.")
+        contract.whole_number(width, "width", 1, fix="For example width=8.")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(seed))
             self.conv1 = nn.Conv2d(3, width, 5, stride=2, padding=2)       # 64 → 32
@@ -58,25 +58,12 @@ class ScanNet(nn.Module):
         return self.fc(x.flatten(1))
 
 
-def _check_count(value, name: str, example: str, allow_zero: bool = False) -> None:
-    low = 0 if allow_zero else 1
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        kind = "a whole number >= 0" if allow_zero else "a positive whole number"
-        raise CourseError(f"{name} must be {kind}, got {value!r} (for example "
-                          f"{name}={example}).")
-
-
 def _check_scans(scans, name: str = "scans") -> None:
-    if not isinstance(scans, Scans):
-        raise CourseError(f"{name} must be the result of make_scans(...), got "
-                          f"{type(scans).__name__}. Build one with make_scans(2000, seed=0).")
+    contract.instance_of(scans, Scans, name, "make_scans(2000, seed=0)")
 
 
 def _module_of(net) -> nn.Module:
-    module = getattr(net, "module", net)  # a CourseModel carries its network in .module
-    if not isinstance(module, nn.Module):
-        raise CourseError(f"Expected a ScanNet or a CourseModel, got {type(net).__name__}.")
-    return module
+    return contract.module(getattr(net, "module", net), "net")  # a CourseModel's network
 
 
 def default_epochs() -> int:
@@ -100,17 +87,14 @@ def train(net: nn.Module, scans: Scans, epochs: Optional[int] = None, batch_size
     every machine. Returns the history: the mean loss and training accuracy of each
     epoch, and the seconds it took. The network is left in eval mode.
     """
-    if not isinstance(net, nn.Module):
-        raise CourseError(f"net must be a torch nn.Module such as ScanNet(seed=0), got "
-                          f"{type(net).__name__}.")
+    contract.module(net, "net")
     _check_scans(scans)
-    epochs = default_epochs() if epochs is None else epochs
-    _check_count(epochs, "epochs", "5")
-    _check_count(batch_size, "batch_size", "50")
-    _check_count(seed, "seed", "0", allow_zero=True)
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
-        raise CourseError(f"lr (the learning rate) must be a positive number, got {lr!r} "
-                          "(for example lr=1e-3).")
+    epochs = default_epochs() if epochs is None else \
+        contract.whole_number(epochs, "epochs", 1, fix="For example epochs=5.")
+    batch_size = contract.whole_number(batch_size, "batch_size", 1, fix="For example 50.")
+    seed = contract.whole_number(seed, "seed", 0, fix="For example seed=0.")
+    lr = contract.real_number(lr, "lr (the learning rate)", above=0, fix="For example lr=1e-3.")
+    progress = contract.boolean(progress, "progress")
     if not any(p.requires_grad for p in net.parameters()):
         raise CourseError("net has no trainable weights: it is frozen (a CourseModel's "
                           "module is). Train a fresh ScanNet first, then wrap it with "
@@ -167,6 +151,8 @@ def train_scan_model(tags: str = "agree", seed: int = 0, n: Optional[int] = None
 def predict(net, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
     """Predicted class of each scan, (N,). ``net`` is a ScanNet or a CourseModel."""
     module = _module_of(net)
+    images = contract.image_batch(images)
+    batch_size = contract.whole_number(batch_size, "batch_size", 1)
     was_training = module.training
     module.eval()
     try:
@@ -186,8 +172,7 @@ def as_course_model(net: nn.Module, name: str = "scan_net"):
     """The trained network as a frozen ``CourseModel`` (64 px input, class names, stages),
     ready for ``render``, ``evaluate`` and ``capture``. Freezes ``net`` itself."""
 
-    if not isinstance(net, ScanNet):
-        raise CourseError(f"as_course_model expects a ScanNet, got {type(net).__name__}; "
-                          "for other networks call course_utils.models.wrap_module yourself.")
+    contract.instance_of(net, ScanNet, "net", "a trained ScanNet (for other networks call "
+                         "course_utils.models.wrap_module yourself)")
     return wrap_module(net, name=name, input_size=IMAGE_SIZE, labels=list(CLASSES),
                        stages=dict(STAGES))

@@ -16,24 +16,19 @@ from typing import List, NamedTuple, Union
 
 import torch
 
+from .. import contract
 from ..errors import CourseError
 from ..hooks import capture
-from ..images import check_images
 from ..optim import input_gradient, logit
 from .shortcut_data import IMAGE_SIZE, REGION, tag_region
 from .shortcut_model import ScanNet
 
 
 def _check_batch(x, name: str) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or x.dim() not in (3, 4) or x.shape[-3] != 3 or \
-            x.shape[-1] != x.shape[-2]:
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise CourseError(f"{name} expects square images or gradients of shape (N, 3, H, W) "
-                          f"or (3, H, W), got {shape}.")
-    if x.shape[-1] < REGION // 2:
-        raise CourseError(f"Images of side {x.shape[-1]} px are too small to locate the tag;"
-                          f" use at least {REGION // 2} px (the scans are {IMAGE_SIZE} px).")
-    return x[None] if x.dim() == 3 else x
+    """Square images or gradients (N, 3, H, W) or one (3, H, W), large enough to hold the
+    tag's corner, as a detached float batch."""
+    return contract.image_batch(x, f"{name}'s input", unit_range=False, convert=True,
+                                square=True, min_side=REGION // 2)
 
 
 def energy_map(x: torch.Tensor) -> torch.Tensor:
@@ -54,7 +49,7 @@ def tag_concentration(x: torch.Tensor, pooled: bool = False
     concentration; the largest possible value is 16 (all energy in the 16 × 16 corner
     of a 64 px scan); nan where there is no energy at all (a flat image).
     """
-    x = _check_batch(x, "tag_concentration")
+    x, pooled = _check_batch(x, "tag_concentration"), contract.boolean(pooled, "pooled")
     energy = energy_map(x)
     scale = x.detach().float().cpu().pow(2).flatten(1).sum(1)  # flat: no energy relative to it
     if pooled:
@@ -71,20 +66,12 @@ def tag_concentration(x: torch.Tensor, pooled: bool = False
     return float(ratio[0]) if pooled else ratio
 
 
-def _course_model(model, what: str):
-    if not hasattr(model, "module") or not hasattr(model, "preprocess"):
-        raise CourseError(f"{what} needs a CourseModel, got {type(model).__name__}. Wrap a "
-                          "trained ScanNet with as_course_model(net) first.")
-    return model
-
-
 def gradient_concentration(model, images: torch.Tensor) -> float:
     """``tag_concentration`` (pooled) of the input gradient of the model's decision,
     logit(0) - logit(1), on ``images``: > 1 when the pixels that move the decision most
     sit in the tag's corner."""
-    _course_model(model, "gradient_concentration")
-    check_images(images)
-    _check_batch(images, "gradient_concentration")
+    contract.course_model(model)
+    images = contract.image_batch(images, square=True, min_side=REGION // 2)
     if len(model.labels) != 2:
         raise CourseError(f"gradient_concentration compares two classes; the model has "
                           f"{len(model.labels)}.")
@@ -94,10 +81,8 @@ def gradient_concentration(model, images: torch.Tensor) -> float:
 def _decision_weights(model, what: str) -> torch.Tensor:
     """|w(class 0) - w(class 1)| of the classifier: (channels, 8, 8), one weight per late
     channel and position of the map it reads."""
-    net = getattr(model, "module", model)
-    if not isinstance(net, ScanNet):
-        raise CourseError(f"{what} reads the classifier of a ScanNet, got "
-                          f"{type(net).__name__}.")
+    net = contract.instance_of(getattr(model, "module", model), ScanNet, f"{what}'s model",
+                               "as_course_model(trained ScanNet)")
     side = IMAGE_SIZE // 8  # the classifier reads an 8 × 8 map
     weights = net.fc.weight.detach().float().cpu().view(2, -1, side, side)
     return (weights[0] - weights[1]).abs()
@@ -121,9 +106,8 @@ def corner_channels(model, count: int = 4) -> List[int]:
     classifier weighs most when it decides between the two classes (largest first)."""
     weights = _decision_weights(model, "corner_channels")
     channels = weights.shape[0]
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= channels:
-        raise CourseError(f"count must be a whole number from 1 to {channels} (the late "
-                          f"layer's channels), got {count!r}.")
+    count = contract.whole_number(count, "count", 1, channels,
+                                  fix=f"The late layer has {channels} channels.")
     cells = _corner_cells(weights.shape[-1])
     at_corner = weights[:, :cells, :cells].sum((-2, -1))
     return at_corner.argsort(descending=True)[:count].tolist()
@@ -151,13 +135,10 @@ def strongest_positions(model, channel: int, images: torch.Tensor, k: int = 20,
     """The ``k`` images (one position each: where the channel peaks) on which ``channel``
     of ``layer`` fires most: dataset examples, with where they are in the scan."""
 
-    _course_model(model, "strongest_positions")
-    name = model.resolve(layer)
+    name = contract.course_model(model).resolve(layer)
     model.check_channel(name, channel)
-    check_images(images)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= images.shape[0]:
-        raise CourseError(f"k must be a whole number from 1 to {images.shape[0]} (the number "
-                          f"of images), got {k!r}.")
+    images = contract.image_batch(images)
+    k = contract.whole_number(k, "k", 1, images.shape[0], fix="It counts images of the batch.")
     with capture(model.module, [name]) as acts:
         model.module(model.preprocess(images.to(model.device)))
     maps = acts[name][:, channel].float().cpu()  # (N, h, w)

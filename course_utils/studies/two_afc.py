@@ -46,6 +46,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .. import contract
 from ..errors import CourseError
 from ..optim import channel_activations, render_channels
 from .dataset_examples import BankActivations, Examples, bank_activations, ranked_examples
@@ -60,13 +61,10 @@ HUMANS = {("natural", 9): (0.92, 0.02), ("synthetic", 9): (0.82, 0.04),
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95
                     ) -> Tuple[float, float]:
     """Wilson score interval for a proportion (good also near 0 and 1)."""
-    if trials <= 0:
-        raise CourseError(f"trials must be positive, got {trials!r}.")
-    if not 0 <= successes <= trials:
-        raise CourseError(f"successes must be between 0 and trials={trials}, got "
-                          f"{successes!r}.")
-    if not 0 < confidence < 1:
-        raise CourseError(f"confidence must be between 0 and 1, got {confidence!r}.")
+    trials = contract.whole_number(trials, "trials", 1)
+    successes = contract.real_number(successes, "successes", 0, trials,
+                                     fix="It counts the right answers (0.5 for a guess).")
+    confidence = contract.real_number(confidence, "confidence", above=0, below=1)
     z = math.sqrt(2) * _erfinv(confidence)
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
@@ -82,9 +80,12 @@ def bootstrap_interval(correct_by_channel: Sequence[Sequence[bool]], confidence:
                        resamples: int = 2000, seed: int = 0) -> Tuple[float, float]:
     """Percentile interval of the accuracy when whole channels are resampled: honest when
     trials of one channel are not independent of each other."""
-    groups = [np.asarray(g, dtype=float) for g in correct_by_channel if len(g)]
-    if not groups:
-        raise CourseError("No trials to bootstrap.")
+    confidence = contract.real_number(confidence, "confidence", above=0, below=1)
+    resamples = contract.whole_number(resamples, "resamples", 1)
+    groups = [np.asarray(g, dtype=float) for g in
+              contract.list_of(correct_by_channel, "correct_by_channel", "[[1, 0], [1, 1]]")
+              if len(g)]
+    contract.at_least(len(groups), 1, "bootstrap_interval", "channels with trials")
     rng = np.random.default_rng(seed)
     sums, counts = np.array([g.sum() for g in groups]), np.array([len(g) for g in groups])
     picks = rng.integers(0, len(groups), size=(resamples, len(groups)))
@@ -97,6 +98,7 @@ def pixel_statistics(images: torch.Tensor, side: int = 64) -> np.ndarray:
     """Model-free description of each image (N, 40): colour means and spreads (6), colour
     histograms (3 × 8), a magnitude-weighted histogram of gradient orientations (8) and
     the mean edge strength at two scales (2)."""
+    images, side = contract.image_batch(images), contract.side(side, "side")
     x = F.interpolate(images.float().cpu(), size=(side, side), mode="bilinear",
                       antialias=True, align_corners=False).clamp(0, 1)
     n = x.shape[0]
@@ -121,8 +123,8 @@ def pixel_statistics(images: torch.Tensor, side: int = 64) -> np.ndarray:
 def image_features(model, images: torch.Tensor, space: str = "early") -> np.ndarray:
     """Features of each image (N, D) in ``space`` (see the module docstring). Images
     are resized to the model's input size first, so every source is seen alike."""
-    if space not in SPACES:
-        raise CourseError(f"Unknown feature space {space!r}: use one of {SPACES}.")
+    contract.one_of(space, "space", SPACES)
+    images = contract.image_batch(images)
     if space == "pixels":
         return pixel_statistics(images)
     side = model.input_size
@@ -231,39 +233,34 @@ class TwoAFCResult:
 
 
 def _check_inputs(model, layer, channels, synthetic, pairs, references, space):
-    name = model.resolve(layer)
-    channels = list(channels)
-    if not channels:
-        raise CourseError("channels is empty: give the channels to test, e.g. range(10).")
+    name = contract.course_model(model).resolve(layer)
+    channels = contract.non_empty_list(channels, "channels", "range(10)")
     for c in channels:
         model.check_channel(name, c)
-    if not isinstance(pairs, int) or pairs < 1:
-        raise CourseError(f"pairs must be a positive whole number, got {pairs!r}.")
-    if not isinstance(references, int) or references < 1:
-        raise CourseError(f"references must be a positive whole number, got {references!r}.")
-    if space not in SPACES:
-        raise CourseError(f"Unknown feature space {space!r}: use one of {SPACES}.")
+    pairs = contract.whole_number(pairs, "pairs", 1)
+    references = contract.whole_number(references, "references", 1)
+    contract.one_of(space, "space", SPACES)
     if space == "early" and model.resolve("early") == name:
         raise CourseError(f"The feature space 'early' reads {name!r}, the layer under "
                           "test: the observer would see the answer. Use space='pixels' or "
                           "test a deeper layer.")
+    synthetic = contract.instance_of(synthetic, dict, "synthetic",
+                                     "synthetic_references(model, layer, channels)")
     missing = [c for c in channels if c not in synthetic]
     if missing:
         raise CourseError(f"synthetic has no images for channel(s) {missing}: give a dict "
                           "channel -> (n, 3, H, W) images, e.g. from synthetic_references.")
     for c in channels:
-        s = synthetic[c]
-        if not (isinstance(s, torch.Tensor) and s.dim() == 4 and s.shape[1] == 3):
-            raise CourseError(f"synthetic[{c}] must be a (n, 3, H, W) tensor, got "
-                              f"{getattr(s, 'shape', type(s).__name__)}.")
-    return name, channels
+        contract.image_batch(synthetic[c], f"synthetic[{c}]")
+    return name, channels, pairs, references
 
 
 def synthetic_references(model, layer: str, channels: Sequence[int], seeds: Sequence[int] = (0,),
                          **render_kwargs) -> Dict[int, torch.Tensor]:
     """Feature visualizations of each channel, one per seed: channel -> (seeds, 3, H, W).
     ``render_kwargs`` go to ``render_channels`` (size, steps, progress, ...)."""
-    channels = list(channels)
+    channels = contract.non_empty_list(channels, "channels", "range(10)")
+    seeds = contract.non_empty_list(seeds, "seeds", "(0, 1)")
     per_seed = [render_channels(model, layer, channels, seed=s, **render_kwargs).images
                 for s in seeds]
     return {c: torch.stack([imgs[i] for imgs in per_seed]) for i, c in enumerate(channels)}
@@ -299,9 +296,11 @@ def two_afc(model, bank: ImageBank, layer: str, channels: Sequence[int],
         task becomes much harder for any observer that judges by likeness.
     field: the crop of every natural patch (see ``ranked_examples``).
     """
-    if weak not in ("min", "max"):
-        raise CourseError(f"weak must be 'min' or 'max', got {weak!r}.")
-    name, channels = _check_inputs(model, layer, channels, synthetic, pairs, references, space)
+    contract.one_of(weak, "weak", ("min", "max"))
+    contract.one_of(field, "field", ("effective", "full"))
+    held_out = contract.boolean(held_out, "held_out")
+    name, channels, pairs, references = _check_inputs(model, layer, channels, synthetic, pairs,
+                                                      references, space)
     acts = acts if acts is not None else bank_activations(model, bank, name, progress=False)
     rng = np.random.default_rng(seed)
     reference_photos, query_photos = split_photos(bank) if held_out else (None, None)
@@ -313,10 +312,9 @@ def two_afc(model, bank: ImageBank, layer: str, channels: Sequence[int],
                                     avoid=natural[c], photos=query_photos)
         weak_q[c] = ranked_examples(model, bank, name, c, pairs, weak, True, acts=acts,
                                     field=field, photos=query_photos)
-        if min(len(strong[c]), len(weak_q[c])) < pairs:
-            raise CourseError(f"The bank has too few distinct patches for channel {c}: "
-                              f"found {len(strong[c])} strong and {len(weak_q[c])} weak "
-                              f"queries, need {pairs}. Use fewer pairs or a larger bank.")
+        contract.at_least(min(len(strong[c]), len(weak_q[c])), pairs,
+                          f"pairs={pairs} for channel {c}", "distinct strong and weak patches "
+                          "in the bank", fix="Use fewer pairs or a larger bank.")
         weak_q[c] = _reorder(weak_q[c], rng.permutation(pairs))
     feats = {kind: {c: image_features(model, source[c].images if kind != "synthetic"
                                       else source[c], space)
@@ -362,9 +360,8 @@ def split_photos(bank: ImageBank) -> Tuple[List[str], List[str]]:
     """The bank's photos in two halves, alternating in name order: (reference photos,
     query photos)."""
     names = sorted(bank.photos)
-    if len(names) < 2:
-        raise CourseError(f"held_out needs at least 2 photos in the bank, it has "
-                          f"{len(names)}: use held_out=False or a larger bank.")
+    contract.at_least(len(names), 2, "held_out", "photos in the bank",
+                      fix="Use held_out=False or a larger bank.")
     return names[0::2], names[1::2]
 
 

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..errors import CourseError, closest
-from ..images import check_images
+from .. import contract
+from ..errors import CourseError
 
 TARGET = "carton"
 _MARKERS: Dict[int, object] = {}  # one AddWatermark (font loaded once) per image side
@@ -40,12 +40,6 @@ def to_8bit(images: torch.Tensor) -> torch.Tensor:
     return (images.clamp(0, 1) * 255).round() / 255
 
 
-def _check_text(text) -> None:
-    if text is not None and (not isinstance(text, str) or not text.strip()):
-        raise CourseError(f"text must be a non-empty string (or None for the paper's "
-                          f"watermark), got {text!r}.")
-
-
 def add_watermark(images: torch.Tensor, text: Optional[str] = None) -> torch.Tensor:
     """The ImageNet-W watermark drawn onto each [0, 1] image of an (N, 3, H, W) batch.
 
@@ -54,13 +48,9 @@ def add_watermark(images: torch.Tensor, text: Optional[str] = None) -> torch.Ten
     watermark, or any text?). The result is an 8-bit picture again, returned as floats
     in [0, 1] on the images' device.
     """
-    check_images(images)
-    _check_text(text)
+    images = contract.image_batch(images, min_side=32)
+    contract.optional_text(text, "text", "'Sample' (or None for the paper's watermark)")
     side = min(images.shape[-2:])
-    if side < 32:
-        raise CourseError(f"The watermark needs images of at least 32 px a side, got "
-                          f"{tuple(images.shape[-2:])}. Use photos at the model's input size "
-                          "(224 px for EfficientNet-Lite0).")
     from PIL import Image
 
     marker = _marker(int(side))
@@ -70,28 +60,6 @@ def add_watermark(images: torch.Tensor, text: Optional[str] = None) -> torch.Ten
               for p in pixels]  # the package draws on PIL pictures
     out = torch.stack(marked).permute(0, 3, 1, 2).float() / 255
     return out.to(device=images.device, dtype=images.dtype)
-
-
-def class_index(model, name: str = TARGET) -> int:
-    """The output index of class ``name`` in ``model.labels`` (the order differs between
-    networks: 478 for the EfficientNets, another one for InceptionV1)."""
-    labels = list(getattr(model, "labels", []) or [])
-    if not isinstance(name, str) or not name.strip():
-        raise CourseError(f"name must be a class name such as 'carton', got {name!r}.")
-    if not labels:
-        raise CourseError(f"Expected a CourseModel with class labels, got "
-                          f"{type(model).__name__}. Load one with load_model().")
-    if getattr(model, "labels_known", True) is False:
-        raise CourseError(f"{getattr(model, 'name', 'This model')}'s class names are "
-                          "placeholders, so the class cannot be found by name.")
-    wanted = name.strip().lower()
-    for i, label in enumerate(labels):
-        if label.strip().lower() == wanted:
-            return i
-    hint = closest(name, labels, n=3)
-    raise CourseError(f"No class called {name!r} among {getattr(model, 'name', 'the model')}'s"
-                      f" {len(labels)} labels" + (f"; did you mean {', '.join(map(repr, hint))}?"
-                                                  if hint else "."))
 
 
 class WatermarkEffect(NamedTuple):
@@ -129,9 +97,9 @@ def watermark_effect(model, images: torch.Tensor, target: str = TARGET,
     the size the network sees), and the clean ones are rounded to 8 bits like the
     watermarked ones, so the watermark is the only difference.
     """
-    check_images(images)
-    _check_text(text)
-    index = class_index(model, target)
+    images = contract.image_batch(images)
+    contract.optional_text(text, "text", "'Sample' (or None for the paper's watermark)")
+    index = contract.course_model(model).class_index(target)
     size = int(model.input_size)
     if images.shape[-2:] != (size, size):
         images = F.interpolate(images.float(), size=(size, size), mode="bilinear",

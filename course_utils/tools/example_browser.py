@@ -11,6 +11,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import display
 
+from .. import contract
 from ..errors import CourseError
 from ..optim import render
 from ..studies.dataset_examples import BankActivations, bank_activations, bottom_examples, top_examples
@@ -22,7 +23,10 @@ class ExampleBrowser:
     """Synthetic image + top 9 + bottom 9 patches of one channel of a stage."""
 
     def __init__(self, model, bank: ImageBank, steps: int = 64, size: int = 96, k: int = 9):
-        self.model, self.bank, self.steps, self.size, self.k = model, bank, steps, size, k
+        self.model = contract.course_model(model)
+        self.bank = contract.instance_of(bank, ImageBank, "bank", "build_bank(model.input_size)")
+        self.steps, self.size = contract.step_count(steps), contract.side(size)
+        self.k = contract.whole_number(k, "k", 1, 64, fix="9 patches per row are typical.")
         self.activations: Dict[str, BankActivations] = {}  # computed once per stage
         self.shown: Optional[tuple] = None
 
@@ -33,12 +37,10 @@ class ExampleBrowser:
 
     def run(self, stage: str = "mid", channel: int = 0):
         """Draw the figure for ``channel`` of ``stage``; returns it."""
-        if stage not in self.model.stages:
-            raise CourseError(f"Pick a stage: one of {', '.join(self.model.stages)}; got {stage!r}.")
+        contract.one_of(stage, "stage", list(self.model.stages))
         self.model.check_channel(stage, channel)
         acts = self._acts(stage)
-        synthetic = render(self.model, f"{stage}:{channel}", size=self.size, steps=self.steps,
-                           progress=False).images[0]
+        synthetic = render(self.model, f"{stage}:{channel}", size=self.size, steps=self.steps).images[0]
         top = top_examples(self.model, self.bank, stage, channel, self.k, acts=acts)
         bottom = bottom_examples(self.model, self.bank, stage, channel, self.k, acts=acts)
         fig, axes = plt.subplots(2, self.k + 1, figsize=(1.5 * (self.k + 1), 3.6), squeeze=False)

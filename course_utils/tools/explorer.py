@@ -1,8 +1,8 @@
 """A small widget to pick a stage or layer and a channel, and render it.
 
-The layer list holds the model's stages and the layers a learner would pick (blocks,
-not their padding or normalization modules), each with its concrete name and channel
-count. The picture always says which settings made it; while a render runs, the
+The layer list holds the model's stages and the layers a learner would pick
+(``model.main_layers``: blocks, not their padding or normalization modules), each with
+its concrete name and channel count. The picture always says which settings made it; while a render runs, the
 controls are locked, and changing them afterwards marks the picture as out of date.
 """
 import io
@@ -11,40 +11,11 @@ from typing import List, Optional, Tuple
 
 import matplotlib.pyplot as plt
 from matplotlib.image import imsave
-from torch import nn
 
 from .. import contract
 from ..errors import CourseError
 from ..optim import render
 from .plotting import as_hwc
-
-# Words in the type names of modules that only pad, rescale, gate or pool the data:
-# never worth visualizing on their own (matched without regard to case).
-PLUMBING = ("pad", "norm", "dropout", "identity", "relu", "silu", "swish", "sigmoid",
-            "gelu", "tanh", "pool", "flatten", "upsample", "softmax")
-
-
-def is_plumbing(module) -> bool:
-    """True for padding, normalization, activation, pooling and similar modules;
-    convolutions (even ``Conv2dStaticSamePadding``) and blocks never are."""
-    if isinstance(module, (nn.modules.conv._ConvNd, nn.Linear)):
-        return False
-    name = type(module).__name__.lower()
-    return any(word in name for word in PLUMBING)
-
-
-def learner_layers(model) -> List[str]:
-    """Layers worth a look, in network order: the model's ``main_layers`` when it declares
-    them, else every sub-module at most two levels deep with 3 or more channels that
-    is not plumbing (padding, normalization, activation, pooling)."""
-    declared = getattr(model, "main_layers", None)
-    if declared:
-        return [n for n in declared if n in model.layers]
-    modules = dict(model.module.named_modules())
-    return [name for name, count in model.layers.items()
-            if count >= 3 and name.count(".") <= 1 and name in modules
-            and not is_plumbing(modules[name])]
-
 
 def png_bytes(image) -> bytes:
     """A (3, H, W) or (H, W, 3) image in [0, 1] → PNG bytes."""
@@ -81,7 +52,7 @@ class Explorer:
         stages = [(f"{stage} stage: {name} ({self.model.layers[name]} channels)", stage)
                   for stage, name in self.model.stages.items()]
         layers = [(f"{name} ({self.model.layers[name]} channels)", name)
-                  for name in learner_layers(self.model)]
+                  for name in self.model.main_layers]
         return stages + layers
 
     def describe(self, layer: str, channel: int) -> str:
@@ -97,12 +68,13 @@ class Explorer:
         if layer not in allowed and self.model.resolve(layer) not in allowed:
             raise CourseError(f"Layer {layer!r} is not one the explorer offers. Pick a stage "
                               f"({', '.join(self.model.stages)}) or one of: "
-                              f"{', '.join(learner_layers(self.model))}.")
+                              f"{', '.join(self.model.main_layers)}.")
         self.model.check_channel(layer, channel)
 
     def run(self, layer: str = "mid", channel: int = 0, show: bool = True):
         """Render one channel; returns the ``RenderResult``. ``show`` draws it with its
         settings written under it."""
+        show = contract.boolean(show, "show")
         result = self._render(layer, channel)
         if show:
             fig, ax = plt.subplots(figsize=(3.2, 3.6))
@@ -119,7 +91,7 @@ class Explorer:
         self._check_choice(layer, channel)
         started = time.perf_counter()
         result = render(self.model, f"{layer}:{channel}", size=self.size, steps=self.steps,
-                        seed=self.seed, progress=False)
+                        seed=self.seed)
         self.last, self.shown = result, (layer, int(channel))
         self.seconds = time.perf_counter() - started
         return result

@@ -57,14 +57,11 @@ def _texts(texts, count: int, name: str) -> list:
 
 def _numbers(values, count: int, name: str) -> list:
     """``count`` real numbers (NaN shows as 'nan')."""
-    values = contract.non_empty_list(values, name, "[1.0, 2.0]")
+    values = contract.real_list(values, name, "[1.0, 2.0]", finite=False)
     if len(values) != count:
         raise CourseError(f"{name} has {len(values)} entries for {count} items: give one "
                           "per item.")
-    if not all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-               for v in values):
-        raise CourseError(f"{name} must be numbers, got {contract.shown(values[:3])}.")
-    return [float(v) for v in values]
+    return values
 
 
 def _finish(fig, save: Optional[str]):
@@ -144,18 +141,14 @@ def filmstrip(snapshots: Dict[int, object], history: Sequence[float],
               save: Optional[str] = None):
     """Snapshots of an optimization side by side, and its activation curve below.
 
-    snapshots: a dict step -> picture (``RenderResult.snapshots``; may be empty).
+    snapshots: a dict step -> picture (may be empty).
     history: the score at each step, numbers (steps,) or (steps, batch).
     """
-    if not isinstance(snapshots, dict):
-        raise CourseError(f"snapshots must be a dict step -> image (result.snapshots), got "
-                          f"{type(snapshots).__name__}.")
+    contract.instance_of(snapshots, dict, "snapshots", "{0: first_image, 255: last_image}")
     pictures = {step: as_hwc(image[0] if isinstance(image, torch.Tensor) and image.dim() == 4
                              else image) for step, image in snapshots.items()}
-    curve_values = contract.tensor_of(history, "history", "result.history")
-    if curve_values.dim() > 2:
-        raise CourseError(f"history must be (steps,) or (steps, batch), got shape "
-                          f"{tuple(curve_values.shape)}.")
+    curve_values = contract.tensor_of(history, "history", "result.history (steps, batch)",
+                                      dims=(1, 2))
     steps = sorted(pictures)
     fig = plt.figure(figsize=(2.3 * max(len(steps), 3), 5))
     grid = fig.add_gridspec(2, max(len(steps), 1), height_ratios=[1, 1])
@@ -211,9 +204,7 @@ def poster(images: Dict[tuple, object], rows: Sequence[str], cols: Sequence[int]
     """
     rows = contract.non_empty_list(rows, "rows", "['mid']")
     cols = contract.non_empty_list(cols, "cols", "[0, 5, 9]")
-    if not isinstance(images, dict):
-        raise CourseError(f"images must be a dict (row, col) -> picture, got "
-                          f"{type(images).__name__}.")
+    contract.instance_of(images, dict, "images", "{('mid', 0): picture}")
     missing = [(r, c) for r in rows for c in cols if (r, c) not in images or
                any(extra is not None and (r, c) not in extra for extra in (values, baselines))]
     if missing:

@@ -8,6 +8,7 @@ from .. import contract
 from ..errors import CourseError
 from ..optim import evaluate, render_channels
 from ..optim.objectives import channel
+from ..optim.param import image
 
 
 @dataclass
@@ -54,15 +55,18 @@ def render_poster(model, layers: Sequence[str], channels: Sequence[int], steps: 
     cells = []
     for name in layers:
         real = model.resolve(name)
-        result = render_channels(model, name, channels, steps=steps, size=size, seed=seed,
-                                 snapshots=(0,), progress=progress)
+        start = image(size, len(channels), seed=seed)  # what render would start from
+        with torch.no_grad():
+            first = start().cpu()
+        result = render_channels(model, name, channels, steps=steps, param=start, seed=seed,
+                                 progress=progress)
         noise = torch.rand(len(channels), 3, size, size, generator=generator)
         for i, c in enumerate(channels):
             objective = channel(name, c)
-            start = evaluate(model, objective, result.snapshots[0][i:i + 1])[0]
+            start_score = evaluate(model, objective, first[i:i + 1])[0]
             rand = evaluate(model, objective, noise[i:i + 1])[0]
             cells.append(PosterCell(real, name if name in model.stages else "", c,
-                                    result.images[i], float(start),
+                                    result.images[i], float(start_score),
                                     float(result.score[i]), float(rand)))
     return cells
 
