@@ -64,8 +64,9 @@ test: export OMP_NUM_THREADS := 1
 test: $(INSTALL) chromium
 	@rm -rf $(EXECUTED)
 	@echo "==> [1/4] unit tests + notebooks on $(COURSE_MODEL)"
-	COURSE_MODEL=$(COURSE_MODEL) $(PY) -m pytest tests notebooks $(NBVAL) -n 2 \
-	  --dist loadfile -q -p tests.nbval_save --save-executed $(EXECUTED)
+	COURSE_MODEL=$(COURSE_MODEL) PYTHONPATH=site$${PYTHONPATH:+:$$PYTHONPATH} \
+	  $(PY) -m pytest tests notebooks $(NBVAL) -n 2 --dist loadfile -q \
+	  -p nbval_save --save-executed $(EXECUTED)
 	@echo "==> [2/4] notebooks on $(SECOND_MODEL)"
 	COURSE_MODEL=$(SECOND_MODEL) $(PY) -m pytest notebooks $(NBVAL) -n 2 --dist loadfile -q
 	@echo "==> [3/4] the site, from the notebooks run in step 1"

@@ -348,7 +348,7 @@ def image_batch(images, name: str = "images", *, rgb: bool = True, unit_range: b
         x = x[None] if x.dim() == 3 else x
     else:
         if not isinstance(images, torch.Tensor):
-            hint = (f" Convert with torch.from_numpy(array).permute(0, 3, 1, 2) for (N, H, W, 3) "
+            hint = (" Convert with torch.from_numpy(array).permute(0, 3, 1, 2) for (N, H, W, 3) "
                     "arrays." if isinstance(images, np.ndarray) else "")
             _fail(f"{name} must be a torch.Tensor of images (N, {channels}, H, W), got "
                   f"{type(images).__name__}.{hint}")

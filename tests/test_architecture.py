@@ -272,6 +272,39 @@ def test_render_reads_like_the_method_on_one_screen():
     assert loop <= 25, f"render's loop is {loop} lines; at most 25"
 
 
+TESTS = ROOT / "tests"
+REPOSITORY_TESTS = {"test_architecture.py", "test_notebooks_static.py", "test_environment_files.py",
+                    "test_site_build.py", "test_site_execute.py", "test_site_nbval_save.py"}
+NOT_ITS_OWN_FOLDER = {"contract", "runs", "site"}  # the contract layer, notebook runs, the site
+WITHOUT_A_TEST_FILE = {  # module -> why
+    "optim/__init__.py": "re-exports the method's names, tested where they are defined",
+    "studies/__init__.py": "imports nothing", "tools/__init__.py": "imports nothing",
+    "exercises/__init__.py": "re-exports the checkers, tested where they are defined",
+    "__main__.py": "run by tests/test_course_utils.py",
+}
+
+
+def where_tested(module: str) -> str:
+    """Where the tests of ``module`` (a path in the package) live."""
+    parts = module[:-3].split("/")
+    if parts[-1] == "__init__":
+        name = parts[0] if len(parts) > 1 else "course_utils"
+        return "/".join(parts[:-1] + [f"test_{name}.py"])
+    return "/".join(parts[:-1] + [f"test_{parts[-1]}.py"])
+
+
+def test_the_tests_mirror_the_package_one_file_per_module():
+    modules = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")}
+    expected = {where_tested(m): m for m in modules}
+    missing = sorted(m for m in modules if m not in WITHOUT_A_TEST_FILE
+                     and not (TESTS / where_tested(m)).exists())
+    assert missing == [], f"modules without their test file: {missing}"
+    strays = sorted(str(p.relative_to(TESTS)) for p in TESTS.rglob("test_*.py")
+                    if p.parent.name not in NOT_ITS_OWN_FOLDER and p.name not in REPOSITORY_TESTS
+                    and str(p.relative_to(TESTS)) not in expected)
+    assert strays == [], f"test files that name no module: {strays}"
+
+
 # --- each check fails on a planted violation --------------------------------------------------
 
 def planted(tmp_path, monkeypatch, files, doc):

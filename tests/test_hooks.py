@@ -40,3 +40,10 @@ def test_removing_new_hooks_keeps_existing_ones(tiny):
     assert count_hooks(tiny.module) == 1
     keep.remove()
     assert count_hooks(tiny.module) == 0
+
+
+def test_capture_with_an_unknown_layer_names_the_nearest(tiny):
+    with pytest.raises(CourseError) as info:
+        with capture(tiny.module, ["conv1", "relu3"]):
+            pass
+    assert "'relu1'" in str(info.value) or "'relu2'" in str(info.value)

@@ -1,7 +1,7 @@
 """Faster exact equivalents of a few slow network pieces, used only by the render copy.
 
 Each one computes the same function as the layer it replaces (tested to 1e-5 on outputs
-and input gradients in ``tests/test_speed.py``); it is faster because its backward pass
+and input gradients in ``tests/engine/test_fast_ops.py``); it is faster because its backward pass
 is written by hand with fewer passes over memory, or because it picks a better algorithm:
 - ``local_response_norm``: the channel-window sum is a few shifted adds (not 3-D
   pooling), and the backward is a handful of elementwise passes, not autograd's dozen;

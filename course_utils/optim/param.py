@@ -4,7 +4,6 @@ Every parameterization is a small ``nn.Module`` whose ``forward()`` returns a ba
 RGB images in [0, 1] with shape (batch, 3, size, size); its parameters are what the
 optimizer changes.
 """
-import math
 from typing import Optional
 
 import torch

@@ -12,7 +12,6 @@ source="imagenette")`` tiles a larger public set the same way (Imagenette: ten I
 classes, still narrow in its own way); it is never required.
 """
 import hashlib
-import importlib.util
 import os
 import socket
 from dataclasses import dataclass

@@ -6,7 +6,7 @@ import pytest
 @pytest.fixture(scope="session")
 def torch_home(tmp_path_factory):
     """A TORCH_HOME holding an InceptionV1 weights file (random values, right shapes)."""
-    from test_inceptionv1_offline import write_weights
+    from inception_weights import write_weights
 
     home = tmp_path_factory.mktemp("torch_home")
     write_weights(home / "hub" / "checkpoints" / "inception5h.pth")
