@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CELLS = [
     "import matplotlib.pyplot as plt\nplt.plot([0, 1, 2], [2, 0, 1])\nplt.show()",
-    "import torch\nfrom course_utils import plotting\n"
+    "import torch\nfrom course_utils.tools import plotting\n"
     "plotting.gallery(torch.rand(2, 3, 8, 8), ['a', 'b'], cols=2);",
     "from course_utils.optim import render\n"
     "from course_utils.models import load_model\n"

@@ -47,7 +47,7 @@ CELLS = [
     "from course_utils import load_model\n"
     "from course_utils.tools.explorer import Explorer\n"
     "from course_utils.progress import progress_bar\n"
-    "from course_utils import plotting\n"
+    "from course_utils.tools import plotting\n"
     "from course_utils.optim import render, channel\n"
     "import time\n"
     "model = load_model('efficientnet_lite0')",
