@@ -51,47 +51,12 @@ from ..errors import CourseError
 from ..optim import channel_activations, render_channels
 from .dataset_examples import BankActivations, Examples, bank_activations, ranked_examples
 from .image_bank import ImageBank
+from .statistics import bootstrap_interval, wilson_interval
 
 SPACES = ("early", "pixels")
 # Borowski et al. 2021, as reported: (kind of references, how many) -> (accuracy, ±)
 HUMANS = {("natural", 9): (0.92, 0.02), ("synthetic", 9): (0.82, 0.04),
           ("natural", 1): (0.73, 0.04), ("synthetic", 1): (0.65, 0.05)}
-
-
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95
-                    ) -> Tuple[float, float]:
-    """Wilson score interval for a proportion (good also near 0 and 1)."""
-    trials = contract.whole_number(trials, "trials", 1)
-    successes = contract.real_number(successes, "successes", 0, trials,
-                                     fix="It counts the right answers (0.5 for a guess).")
-    confidence = contract.real_number(confidence, "confidence", above=0, below=1)
-    z = math.sqrt(2) * _erfinv(confidence)
-    p = successes / trials
-    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials ** 2)) / (1 + z * z / trials)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def _erfinv(y: float) -> float:
-    return float(torch.erfinv(torch.tensor(y, dtype=torch.float64)))
-
-
-def bootstrap_interval(correct_by_channel: Sequence[Sequence[bool]], confidence: float = 0.95,
-                       resamples: int = 2000, seed: int = 0) -> Tuple[float, float]:
-    """Percentile interval of the accuracy when whole channels are resampled: honest when
-    trials of one channel are not independent of each other."""
-    confidence = contract.real_number(confidence, "confidence", above=0, below=1)
-    resamples = contract.whole_number(resamples, "resamples", 1)
-    groups = [np.asarray(g, dtype=float) for g in
-              contract.list_of(correct_by_channel, "correct_by_channel", "[[1, 0], [1, 1]]")
-              if len(g)]
-    contract.at_least(len(groups), 1, "bootstrap_interval", "channels with trials")
-    rng = np.random.default_rng(seed)
-    sums, counts = np.array([g.sum() for g in groups]), np.array([len(g) for g in groups])
-    picks = rng.integers(0, len(groups), size=(resamples, len(groups)))
-    acc = sums[picks].sum(1) / counts[picks].sum(1)
-    tail = (1 - confidence) / 2 * 100
-    return float(np.percentile(acc, tail)), float(np.percentile(acc, 100 - tail))
 
 
 def pixel_statistics(images: torch.Tensor, side: int = 64) -> np.ndarray:

@@ -1,6 +1,4 @@
-"""The machine 2-AFC proxy: intervals, the observer, the feature spaces and bad input."""
-import math
-
+"""The machine 2-AFC proxy: the observer, the feature spaces and bad input."""
 import numpy as np
 import pytest
 import torch
@@ -9,8 +7,6 @@ from course_utils.studies import two_afc as ta
 from course_utils.studies.dataset_examples import _iou, top_examples
 from course_utils.errors import CourseError
 from colour_world import tinted_bank
-
-Z95 = 1.959963984540054
 
 
 @pytest.fixture(scope="module")
@@ -23,27 +19,6 @@ def solid(rgb, n=2, side=24, noise=0.0):
     flat = torch.tensor(rgb, dtype=torch.float32).view(1, 3, 1, 1).expand(n, 3, side, side)
     grain = noise * torch.randn(n, 3, side, side, generator=torch.Generator().manual_seed(0))
     return (flat + grain).clamp(0, 1)
-
-
-@pytest.mark.parametrize("k,n", [(92, 100), (0, 20), (20, 20), (41, 120)])
-def test_wilson_endpoints_solve_the_score_equation(k, n):
-    lo, hi = ta.wilson_interval(k, n)
-    p = k / n
-    assert lo <= p <= hi
-    for bound in (lo, hi):  # (p - bound)^2 = z^2 bound (1 - bound) / n, unless clipped
-        if 0 < bound < 1:
-            assert (p - bound) ** 2 == pytest.approx(Z95 ** 2 * bound * (1 - bound) / n, rel=1e-6)
-    assert ta.wilson_interval(k * 4, n * 4)[1] - ta.wilson_interval(k * 4, n * 4)[0] < hi - lo \
-        or k in (0, n)
-
-
-def test_channel_bootstrap_is_wider_when_channels_disagree():
-    agree = [[True, False] * 5 for _ in range(10)]        # every channel at 50 %
-    disagree = [[True] * 10] * 5 + [[False] * 10] * 5      # half 100 %, half 0 %
-    narrow, wide = ta.bootstrap_interval(agree), ta.bootstrap_interval(disagree)
-    assert narrow == pytest.approx((0.5, 0.5))
-    assert wide[0] < 0.35 and wide[1] > 0.65
-    assert ta.bootstrap_interval([[True] * 8] * 4) == (1.0, 1.0)
 
 
 def test_observer_picks_the_query_closer_to_the_references():
@@ -165,8 +140,3 @@ def test_bad_input_is_explained(colour, bank):
         ta.two_afc(colour, bank, "mid", [0], {0: torch.zeros(3, 8, 8)})
     with pytest.raises(CourseError, match="needs at least 400 distinct strong and weak patches"):
         ta.two_afc(colour, bank, "mid", [0], refs, pairs=400)
-    with pytest.raises(CourseError, match="trials"):
-        ta.wilson_interval(1, 0)
-    with pytest.raises(CourseError, match="successes"):
-        ta.wilson_interval(5, 4)
-    assert math.isclose(sum(ta.wilson_interval(50, 100)), 1.0)
